@@ -1,0 +1,203 @@
+"""Text -> syntax tree. Builds the LALR parser from ``grammar.lark`` and turns every Lark
+error into a located :class:`~dsl.errors.CoopcheckError`; no Lark exception escapes."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from importlib import resources
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast
+from .errors import CoopcheckError, Diagnostic, line_of
+from .transformer import ToAst
+
+#: Words that may begin a statement (used for "did you mean" on a misspelt first word).
+STATEMENT_KEYWORDS = ("module", "policy", "tests", "import", "data", "party", "purpose", "subject",
+                      "exception", "obligation", "cooperative", "honour", "using", "collecting",
+                      "sharing", "publishing", "case")
+
+_TERMINAL_WORDS = {
+    "WORD": "a term", "STRING": "a quoted string", "CITATION": "a citation like `[指針2]`",
+    "_NL": "the end of the statement", "$END": "the end of the file", "DATE": "a date like `2022-04-01`",
+    "NUMBER": "a number", "EFFECT": "`permit` or `deny`", "ANY_PURPOSE": "`any purpose`",
+    "DECLARED_PURPOSE": "`any declared purpose`", "ANY_SUBJECT": "`any subject`",
+    "ANY_RECIPIENT": "`any recipient`", "COMMA": "`,`", "COLON": "`:`",
+}
+
+
+class _Continuations:
+    """Post-lexer: an indented line continues the statement above it; blank lines and
+    comments are dropped; the file always ends with an end-of-statement token."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        last = None
+        for tok in stream:
+            if tok.type == "_NL":
+                tail = tok.value.rsplit("\n", 1)[-1]
+                if tail and not tail.strip(" \t"):
+                    continue  # next line is indented: same statement
+                if last is None or last.type == "_NL":
+                    continue
+            yield tok
+            last = tok
+        if last is not None and last.type != "_NL":
+            yield Token.new_borrow_pos("_NL", "\n", last)
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
+                postlex=_Continuations())
+
+
+@functools.lru_cache(maxsize=1)
+def _keyword_of_terminal() -> dict[str, str]:
+    words = {}
+    for term in _lark().terminals:
+        pattern = term.pattern
+        if pattern.type == "str":
+            words[term.name] = pattern.value
+    return words
+
+
+def parse(source: str, filename: str = "<string>") -> ast.Module:
+    """Parse rule-file text into a :class:`~dsl.ast.Module`.
+
+    >>> m = parse("purchase history may be shared with JCCU for delivery purposes  [指針2]")
+    >>> grant = m.statements[0]
+    >>> grant.verb, grant.items.terms[0].key, grant.recipients.terms[0].key, grant.citation.text
+    ('joint_use', 'purchase_history', 'jccu', '指針2')
+
+    Raises :class:`~dsl.errors.CoopcheckError` with every syntax error in the file.
+    """
+    try:
+        tree = _lark().parse(source)
+    except UnexpectedInput:
+        raise CoopcheckError(_all_syntax_errors(source, filename)) from None
+    try:
+        statements = ToAst(filename).transform(tree)
+    except VisitError as err:  # a transformer check failed: surface our own error
+        if isinstance(err.orig_exc, CoopcheckError):
+            raise err.orig_exc from None
+        raise
+    return ast.Module(filename, statements)
+
+
+def _statement_lines(source: str) -> list[tuple[int, int]]:
+    """(first, last) 0-based line numbers of each statement: a line starting at column 0
+    begins one; indented, blank and comment lines belong to the statement above."""
+    spans: list[list[int]] = []
+    for i, line in enumerate(source.splitlines()):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if line[0] in " \t" and spans:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    return [(a, b) for a, b in spans]
+
+
+def _all_syntax_errors(source: str, filename: str) -> list[Diagnostic]:
+    """Re-parse statement by statement so every broken statement gets its own error."""
+    lines = source.splitlines()
+    found: list[Diagnostic] = []
+    for first, last in _statement_lines(source):
+        blanked = "\n" * first + "\n".join(lines[first:last + 1]) + "\n"
+        try:
+            _lark().parse(blanked)
+        except UnexpectedInput as err:
+            found.append(_diagnostic(err, source, filename))
+    if not found:  # fall back to the whole-file error
+        try:
+            _lark().parse(source)
+        except UnexpectedInput as err:
+            found.append(_diagnostic(err, source, filename))
+    return found
+
+
+def _describe(names) -> str:
+    words = _keyword_of_terminal()
+    described = []
+    for name in sorted(set(names)):
+        if name in words:
+            described.append(f"`{words[name]}`")
+        else:
+            described.append(_TERMINAL_WORDS.get(name, name.lower()))
+    described = sorted(set(described))
+    if len(described) > 8:
+        described = described[:8] + ["…"]
+    if len(described) == 1:
+        return described[0]
+    return ", ".join(described[:-1]) + " or " + described[-1]
+
+
+def _diagnostic(err: UnexpectedInput, source: str, filename: str) -> Diagnostic:
+    line, column = max(getattr(err, "line", 1) or 1, 1), max(getattr(err, "column", 1) or 1, 1)
+    span = ast.Span(filename, line, column, line, column + 1)
+    text = line_of(source, line)
+    help_ = None
+    if isinstance(err, UnexpectedCharacters):
+        ch = source[err.pos_in_stream] if err.pos_in_stream < len(source) else ""
+        if ch == '"':
+            return Diagnostic("E103", "unterminated string", span,
+                              "close the string with `\"` on the same line", source_line=text)
+        if ch == "[":
+            return Diagnostic("E104", "unterminated citation", span,
+                              "close the citation with `]` on the same line", source_line=text)
+        return Diagnostic("E101", f"unexpected character `{ch}`", span,
+                          f"expected {_describe(err.allowed)}" if err.allowed else None,
+                          source_line=text)
+    if isinstance(err, UnexpectedToken):
+        tok = err.token
+        expected = set(err.expected)
+        if tok.type != "_NL" and err.interactive_parser is not None:
+            try:
+                expected = set(err.interactive_parser.accepts()) or expected
+            except Exception:  # noqa: BLE001 - accepts() is advisory; keep Lark's own set
+                pass
+        if tok.type in ("_NL", "$END"):
+            if tok.type == "_NL" or not text:
+                # report at the end of the statement's last line
+                end_line = tok.line if tok.line else line
+                text = line_of(source, end_line) or text
+                end_col = len((text or "").rstrip()) + 1
+                span = ast.Span(filename, end_line, end_col, end_line, end_col + 1)
+            help_ = _statement_help(text, expected)
+            return Diagnostic("E102", f"incomplete statement: expected {_describe(expected)}",
+                              span, help_, source_line=text)
+        width = max(1, len(str(tok.value)))
+        span = ast.Span(filename, line, column, line, column + width)
+        help_ = _keyword_help(str(tok.value), expected) or _statement_help(text, expected)
+        return Diagnostic("E102", f"unexpected `{tok.value}`: expected {_describe(expected)}",
+                          span, help_, source_line=text)
+    if isinstance(err, UnexpectedEOF):
+        return Diagnostic("E102", f"unexpected end of file: expected {_describe(err.expected)}",
+                          span, source_line=text)
+    return Diagnostic("E100", "syntax error", span, source_line=text)  # pragma: no cover
+
+
+def _keyword_help(word: str, expected) -> str | None:
+    """Suggest a keyword the parser expected that is spelt like ``word``."""
+    words = _keyword_of_terminal()
+    options = [words[name] for name in expected if name in words and words[name].isalpha()]
+    match = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
+    return f"did you mean `{match[0]}`?" if match else None
+
+
+def _statement_help(text: str | None, expected) -> str | None:
+    """If a statement's first word is a misspelt statement keyword, say which."""
+    if not text or text[:1] in " \t":
+        return None
+    first = re.split(r"[\s:]", text.strip(), maxsplit=1)[0].lower()
+    if first in STATEMENT_KEYWORDS:
+        return None
+    match = difflib.get_close_matches(first, STATEMENT_KEYWORDS, n=1, cutoff=0.75)
+    return f"did you mean `{match[0]}`?" if match else None

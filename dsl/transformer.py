@@ -1,0 +1,268 @@
+"""Lark parse tree -> typed syntax tree (:mod:`dsl.ast`)."""
+
+from __future__ import annotations
+
+from lark import Token, Transformer, v_args
+
+from . import ast
+
+_GRANT_VERBS = {
+    "verb_use": "use", "verb_collect": "collect", "verb_publish": "publish",
+    "verb_joint_use": "joint_use", "verb_entrust": "entrust", "verb_provide": "provide",
+}
+_KINDS = {
+    "kind_item": "item", "kind_party": "party", "kind_purpose": "purpose",
+    "kind_subject": "subject", "kind_exception": "exception",
+    "kind_obligation": "obligation", "kind_coop": "coop",
+}
+_GERUNDS = {"gerund_use": "use", "gerund_collect": "collect", "gerund_share": "share",
+            "gerund_publish": "publish"}
+_ACTIONS = {"act_use": "use", "act_collect": "collect", "act_share": "share",
+            "act_publish": "publish"}
+
+
+class _Tagged:
+    """A child value tagged with the grammar rule that produced it."""
+
+    __slots__ = ("tag", "value")
+
+    def __init__(self, tag: str, value):
+        self.tag = tag
+        self.value = value
+
+
+def _unquote(tok: Token) -> str:
+    return ast.normalize_text(str(tok)[1:-1])
+
+
+@v_args(meta=True)
+class ToAst(Transformer):
+    """Build frozen AST nodes; every node gets the span of the text it came from."""
+
+    def __init__(self, filename: str):
+        super().__init__(visit_tokens=False)
+        self.filename = filename
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _span(self, meta) -> ast.Span | None:
+        if getattr(meta, "empty", True):
+            return None
+        return ast.Span(self.filename, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tok_span(self, tok: Token) -> ast.Span:
+        return ast.Span(self.filename, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    @staticmethod
+    def _pick(children, tag, default=None):
+        for child in children:
+            if isinstance(child, _Tagged) and child.tag == tag:
+                return child.value
+        return default
+
+    # -- terms ----------------------------------------------------------------------------
+    def term(self, meta, children):
+        if len(children) == 1 and children[0].type == "STRING":
+            return ast.Term(_unquote(children[0]), True, self._span(meta))
+        return ast.Term(" ".join(str(c) for c in children), False, self._span(meta))
+
+    def term_list(self, meta, children):
+        return ast.Selector(tuple(children), span=self._span(meta))
+
+    def _selector(self, meta, children, any_type, declared_type=None):
+        child = children[-1]
+        if isinstance(child, Token) and child.type == any_type:
+            return ast.Selector(any=True, span=self._tok_span(child))
+        if isinstance(child, Token) and child.type == declared_type:
+            return ast.Selector(any=True, declared=True, span=self._tok_span(child))
+        return child
+
+    def subjects(self, meta, children):
+        return _Tagged("subjects", self._selector(meta, children, "ANY_SUBJECT"))
+
+    def recipients_with(self, meta, children):
+        return _Tagged("recipients", self._selector(meta, children, "ANY_RECIPIENT"))
+
+    recipients_to = recipients_with
+
+    def recipients(self, meta, children):
+        return _Tagged("recipients", self._selector(meta, children, "ANY_RECIPIENT"))
+
+    def purposes(self, meta, children):
+        return _Tagged("purposes", self._selector(meta, children, "ANY_PURPOSE", "DECLARED_PURPOSE"))
+
+    def scope(self, meta, children):
+        return _Tagged("scope", (children[0], self._pick(children, "subjects")))
+
+    def citation(self, meta, children):
+        return _Tagged("citation", ast.Citation(str(children[0])[1:-1].strip(), self._span(meta)))
+
+    # -- verbs ----------------------------------------------------------------------------
+    def __default__(self, data, children, meta):
+        if data in _GRANT_VERBS:
+            recipients = self._pick(children, "recipients")
+            return _Tagged("verb", (_GRANT_VERBS[data], recipients))
+        if data in _KINDS:
+            return _Tagged("kind", _KINDS[data])
+        if data in _GERUNDS:
+            return _Tagged("gerund", _GERUNDS[data])
+        if data in _ACTIONS:
+            return _Tagged("action", _ACTIONS[data])
+        raise AssertionError(f"unhandled grammar rule {data}")  # pragma: no cover
+
+    # -- conditions -----------------------------------------------------------------------
+    def cond_consent(self, meta, children):
+        return ast.Condition("consent", None, self._span(meta))
+
+    def cond_any_exception(self, meta, children):
+        return ast.Condition("any_exception", None, self._span(meta))
+
+    def cond_exception(self, meta, children):
+        return ast.Condition("exception", children[0], self._span(meta))
+
+    def condition(self, meta, children):
+        return _Tagged("condition", tuple(children))
+
+    def exceptions(self, meta, children):
+        return _Tagged("exceptions", tuple(children))
+
+    def obligations(self, meta, children):
+        return _Tagged("obligations", children[0].terms)
+
+    def managed_by(self, meta, children):
+        return _Tagged("managed_by", children[0])
+
+    def need_consent(self, meta, children):
+        return "consent"
+
+    def need_notice(self, meta, children):
+        return "notice"
+
+    # -- statements -----------------------------------------------------------------------
+    def start(self, meta, children):
+        return tuple(children)
+
+    def module_header(self, meta, children):
+        return ast.ModuleHeader(children[0], self._span(meta))
+
+    def policy_header(self, meta, children):
+        return ast.PolicyHeader(children[0], self._span(meta))
+
+    def tests_header(self, meta, children):
+        return ast.TestsHeader(children[0], self._span(meta))
+
+    def import_stmt(self, meta, children):
+        return ast.Import(children[0], self._span(meta))
+
+    def meta_stmt(self, meta, children):
+        key = children[0].key.replace("_", " ")
+        values = tuple(_unquote(v) if v.type == "STRING" else str(v)
+                       for v in children[1:] if isinstance(v, Token))
+        return ast.Meta(key, values, self._pick(children, "citation"), self._span(meta))
+
+    def parent(self, meta, children):
+        return _Tagged("parent", children[0])
+
+    def label(self, meta, children):
+        return _Tagged("label", _unquote(children[0]))
+
+    def aliases(self, meta, children):
+        return _Tagged("aliases", tuple(_unquote(c) for c in children))
+
+    def declaration(self, meta, children):
+        return ast.Declaration(
+            kind=self._pick(children, "kind"),
+            name=children[1],
+            parent=self._pick(children, "parent"),
+            label=self._pick(children, "label"),
+            aliases=self._pick(children, "aliases", ()),
+            span=self._span(meta),
+        )
+
+    def _rule_parts(self, children):
+        items, subjects = self._pick(children, "scope")
+        verb, recipients = self._pick(children, "verb", (None, None))
+        return items, subjects, verb, recipients
+
+    def grant(self, meta, children):
+        items, subjects, verb, recipients = self._rule_parts(children)
+        return ast.Grant(
+            verb=verb, items=items, subjects=subjects, recipients=recipients,
+            purposes=self._pick(children, "purposes"),
+            conditions=self._pick(children, "condition", ()),
+            obligations=self._pick(children, "obligations", ()),
+            managed_by=self._pick(children, "managed_by"),
+            citation=self._pick(children, "citation"),
+            span=self._span(meta),
+        )
+
+    def closed_grant(self, meta, children):
+        items, subjects, verb, recipients = self._rule_parts(children)
+        return ast.ClosedGrant(
+            verb=verb, items=items, subjects=subjects, recipients=recipients,
+            purposes=self._pick(children, "purposes"),
+            exceptions=self._pick(children, "exceptions", ()),
+            citation=self._pick(children, "citation"),
+            span=self._span(meta),
+        )
+
+    def prohibition(self, meta, children):
+        items, subjects, verb, recipients = self._rule_parts(children)
+        return ast.Prohibition(
+            verb=verb, items=items, subjects=subjects, recipients=recipients,
+            purposes=self._pick(children, "purposes"),
+            exceptions=self._pick(children, "exceptions", ()),
+            citation=self._pick(children, "citation"),
+            span=self._span(meta),
+        )
+
+    def requirement(self, meta, children):
+        items, subjects = self._pick(children, "scope")
+        return ast.Requirement(
+            action=self._pick(children, "gerund"),
+            items=items, subjects=subjects,
+            recipients=self._pick(children, "recipients"),
+            purposes=self._pick(children, "purposes"),
+            needs=tuple(c for c in children if isinstance(c, str)),
+            exceptions=self._pick(children, "exceptions", ()),
+            citation=self._pick(children, "citation"),
+            span=self._span(meta),
+        )
+
+    def honour(self, meta, children):
+        return ast.Honour(children[0].terms, self._pick(children, "citation"), self._span(meta))
+
+    # -- test cases -----------------------------------------------------------------------
+    def consent_flag(self, meta, children):
+        return _Tagged("consent", True)
+
+    def claim(self, meta, children):
+        return _Tagged("claim", children[0])
+
+    def scenario(self, meta, children):
+        subjects = self._pick(children, "subjects")
+        recipients = self._pick(children, "recipients")
+        terms = [c for c in children if isinstance(c, ast.Term)]
+        return ast.CaseScenario(
+            action=self._pick(children, "action"),
+            items=children[1].terms,
+            subject=subjects.terms[0] if subjects is not None and subjects.terms else None,
+            recipient=recipients.terms[0] if recipients is not None and recipients.terms else None,
+            purpose=terms[0],
+            consent=self._pick(children, "consent", False),
+            exception=self._pick(children, "claim"),
+            span=self._span(meta),
+        )
+
+    def basis(self, meta, children):
+        return _Tagged("basis", children[0])
+
+    def cites(self, meta, children):
+        return _Tagged("cites", children[0].value)
+
+    def expectation(self, meta, children):
+        effect = next(str(c) for c in children if isinstance(c, Token) and c.type == "EFFECT")
+        return ast.Expectation(effect, self._pick(children, "basis"), self._pick(children, "cites"),
+                               self._span(meta))
+
+    def case(self, meta, children):
+        return ast.Case(_unquote(children[0]), children[1], children[2], self._span(meta))

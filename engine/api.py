@@ -1,0 +1,96 @@
+"""The public Python API: load a policy, decide scenarios.
+
+>>> from engine import load_policy, decide
+>>> aizu = load_policy("aizu")
+>>> d = decide(aizu, {"action": "share", "data": ["purchase_history"], "recipient": "jccu",
+...                   "purpose": "delivery"})
+>>> d.decision, d.basis
+('permit', 'joint_use')
+>>> d.citations[0]
+'aizu 指針2 ◇商品・サービスの提供に関わっての共同利用'
+>>> decide(aizu, {"action": "share", "data": ["purchase_history"], "recipient": "coop_kyosai",
+...               "purpose": "delivery"}).decision
+'deny'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from dsl.errors import CoopcheckError, Diagnostic, did_you_mean
+
+from . import paths
+from .compiler import compile_modules
+from .decide import decide as _decide
+from .decision import Decision
+from .loader import load
+from .ruleset import Ruleset
+from .scenario import Scenario, scenario_from_dict
+
+
+def shipped_policies() -> list[str]:
+    """Ids of the policies that ship with coopcheck."""
+    return paths.shipped_policy_ids()
+
+
+def load_policy(coop: str) -> Ruleset:
+    """Load and compile a shipped policy by id (``aizu``) or by the co-op's name or alias."""
+    ids = shipped_policies()
+    key = coop.strip()
+    if key not in ids:
+        vocab = load_file(paths.rules_dir() / "vocabulary.rules").vocabulary  # knows co-op names
+        try:
+            resolved = vocab.resolve(key, "coop")
+        except LookupError:
+            resolved = None
+        if resolved not in ids:
+            raise CoopcheckError([Diagnostic("E402", f"unknown co-op `{coop}`", None,
+                                             did_you_mean(key, ids) or "shipped policies: " + ", ".join(ids))])
+        key = resolved
+    return load_file(paths.policies_dir() / f"{key}.policy")
+
+
+def load_file(path: str | Path) -> Ruleset:
+    """Load and compile a policy or rule module from a file, with its imports."""
+    return compile_modules(load(Path(path)))
+
+
+def load_string(text: str, name: str = "<string>") -> Ruleset:
+    """Compile rule-file text; ``import`` finds modules in the shipped rule roots.
+
+    >>> rs = load_string('''policy demo
+    ... import vocabulary
+    ... name may be used for delivery   [clause 1]
+    ... ''')
+    >>> decide(rs, {"action": "use", "data": ["name"], "purpose": "delivery"}).basis
+    'purpose'
+    """
+    return compile_modules(load(None, text, name=name))
+
+
+def make_scenario(ruleset: Ruleset, data: Mapping[str, Any] | None = None, **fields: Any) -> Scenario:
+    """A validated :class:`Scenario` from a JSON-contract dict and/or keyword arguments."""
+    merged = dict(data or {})
+    merged.update(fields)
+    return scenario_from_dict(merged, ruleset.vocabulary, coop=ruleset.coop)
+
+
+def decide(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = None, **fields: Any) -> Decision:
+    """Decide one scenario (a :class:`Scenario`, a dict in the JSON contract, or keywords)."""
+    if not isinstance(scenario, Scenario):
+        scenario = make_scenario(ruleset, scenario, **fields)
+    return _decide(ruleset, scenario)
+
+
+def decide_many(ruleset: Ruleset, scenarios: Iterable[Scenario | Mapping[str, Any]]) -> Iterator[Decision]:
+    """Decide scenarios one after another, streaming the decisions.
+
+    >>> aizu = load_policy("aizu")
+    >>> [d.decision for d in decide_many(aizu, [
+    ...     {"action": "use", "data": ["name"], "purpose": "delivery"},
+    ...     {"action": "share", "data": ["name"], "recipient": "unrelated_third_party", "purpose": "delivery"}])]
+    ['permit', 'deny']
+    """
+    for sc in scenarios:
+        yield decide(ruleset, sc)

@@ -1,0 +1,195 @@
+"""Deciding a scenario against a compiled ruleset (DESIGN.md, "Semantics").
+
+Per item: (1) every matching bar — prohibition, closed list or consent requirement — denies
+unless one of its own exceptions holds; (2) otherwise the grants indexed under the item's
+``(action, subject, item)`` key and the honoured legal exceptions give the candidate bases,
+and the first in :data:`~engine.ruleset.BASIS_ORDER` is reported; (3) nothing -> deny.
+A scenario is permitted only if every item is.
+"""
+
+from __future__ import annotations
+
+from .decision import Decision, ItemDecision, Reason
+from .ruleset import ANY_EXCEPTION, BASIS_ORDER, CONSENT, CompiledRule, Ruleset
+from .scenario import Scenario
+
+_SHARE_VERBS = ("joint_use", "entrust", "provide")
+_VERB_BASIS = {"use": "purpose", "collect": "purpose", "publish": "purpose",
+               "joint_use": "joint_use", "entrust": "entrustment", "provide": "consent"}
+
+
+def _holds(code: str, ruleset: Ruleset, sc: Scenario) -> bool:
+    """Whether one condition/exception code holds in the scenario."""
+    if code == CONSENT:
+        return sc.consent
+    if code == ANY_EXCEPTION:
+        return sc.exception is not None and sc.exception in ruleset.honoured
+    return sc.exception == code
+
+
+def _bar_matches(rule: CompiledRule, sc: Scenario) -> tuple[str, str] | None | bool:
+    """Whether a bar applies (its item and subject already matched through the index).
+
+    For a closed list returns the dimension and value that fall outside it, or None.
+    """
+    if rule.complement:
+        if rule.recipients is not None and sc.recipient not in rule.recipients:
+            return ("recipient", sc.recipient)
+        if rule.purposes is not None and sc.purpose not in rule.purposes:
+            return ("purpose", sc.purpose)
+        return None
+    if rule.recipients is not None and sc.recipient not in rule.recipients:
+        return None
+    if rule.purposes is not None and sc.purpose not in rule.purposes:
+        return None
+    return True
+
+
+def _grant_basis(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) -> str | None:
+    """The basis a grant gives this scenario, or None if it does not apply."""
+    if rule.verb in _SHARE_VERBS and rule.recipients is not None and sc.recipient not in rule.recipients:
+        return None
+    if rule.declared_purposes:
+        if sc.purpose not in ruleset.declared.get((sc.subject, item), ()):
+            return None
+    elif rule.purposes is not None and sc.purpose not in rule.purposes:
+        return None
+    if sc.action == "collect" and rule.verb == "use" and rule.conditions:
+        return None  # only a declared purpose of use makes collection lawful
+    if not rule.conditions:
+        return _VERB_BASIS[rule.verb]
+    if any(c not in (CONSENT,) and _holds(c, ruleset, sc) for c in rule.conditions):
+        return "legal_exception"
+    if CONSENT in rule.conditions and sc.consent:
+        return "consent"
+    return None
+
+
+def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
+    """Decide one data item of a scenario."""
+    key = (sc.action, sc.subject, item)
+    blocking: list[Reason] = []
+    blockers: list[CompiledRule] = []
+    lifted: list[CompiledRule] = []
+    obligations: list[str] = []
+    for rule in ruleset.bar_index.get(key, ()):
+        hit = _bar_matches(rule, sc)
+        if not hit:
+            continue
+        if any(_holds(e, ruleset, sc) for e in rule.exceptions):
+            obligations.extend(rule.obligations)
+            continue
+        if rule.kind == "requirement":
+            if sc.consent:
+                lifted.append(rule)
+                obligations.extend(rule.obligations)
+                continue
+            blocking.append(Reason("consent_required", item, rule.id, rule.citation))
+            blockers.append(rule)
+        elif rule.kind == "closed":
+            dim, value = hit
+            allowed = rule.written["recipients" if dim == "recipient" else "purposes"]
+            blocking.append(Reason("outside_closed_list", item, rule.id, rule.citation, dimension=dim,
+                                   value=value, allowed=allowed, exceptions=rule.exceptions))
+            blockers.append(rule)
+        else:
+            blocking.append(Reason("prohibited", item, rule.id, rule.citation, exceptions=rule.exceptions))
+            blockers.append(rule)
+    if blocking:
+        return ItemDecision(item, "deny", "none", tuple(r.id for r in blockers),
+                            _citations(blockers), (), tuple(blocking))
+
+    candidates: list[tuple[int, CompiledRule]] = []
+    for rule in ruleset.grant_index.get(key, ()):
+        basis = _grant_basis(rule, ruleset, sc, item)
+        if basis is not None:
+            candidates.append((BASIS_ORDER.index(basis), rule))
+    honour = ruleset.honoured.get(sc.exception) if sc.exception else None
+    if honour is not None:
+        candidates.append((BASIS_ORDER.index("legal_exception"), honour))
+    if not candidates:
+        reasons = [Reason("no_grant", item)]
+        if sc.exception and honour is None:
+            reasons.append(Reason("not_honoured", item, value=sc.exception))
+        reasons.extend(_near_misses(ruleset, sc, item))
+        return ItemDecision(item, "deny", "none", (), (), (), tuple(reasons))
+
+    best = min(rank for rank, _ in candidates)
+    basis = BASIS_ORDER[best]
+    deciding = [rule for rank, rule in candidates if rank == best]
+    if sc.action == "collect" and basis == "purpose" and lifted:
+        basis = "consent"  # a consent requirement had to be met: consent made it lawful
+    for rule in deciding:
+        obligations.extend(rule.obligations)
+    for rule in ruleset.notice_index.get(key, ()):
+        if _bar_matches(rule, sc) is True:
+            obligations.extend(rule.obligations)
+    reasons = [Reason("permitted", item, r.id, r.citation, basis=basis) for r in deciding]
+    reasons += [Reason("consent_met", item, r.id, r.citation) for r in lifted]
+    used = list({r.id: r for r in deciding + lifted}.values())
+    return ItemDecision(item, "permit", basis, tuple(r.id for r in used), _citations(used),
+                        tuple(sorted(set(obligations))), tuple(reasons))
+
+
+def _citations(rules) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r.citation for r in rules if r.citation))
+
+
+def _near_misses(ruleset: Ruleset, sc: Scenario, item: str, limit: int = 3) -> list[Reason]:
+    """Grants that match on every dimension but one (built only on a deny)."""
+    vocab = ruleset.vocabulary
+    found: list[Reason] = []
+    for rule in ruleset.rules:
+        if rule.kind not in ("grant", "closed") or sc.action not in rule.actions or rule.conditions:
+            continue
+        items = vocab_down(vocab, rule.written["items"])
+        subjects = vocab_down(vocab, rule.written["subjects"]) if rule.written["subjects"] else \
+            (rule.subjects if rule.subjects is not None else None)
+        misses = []
+        if item not in items:
+            misses.append(("item", item, rule.written["items"]))
+        if subjects is not None and sc.subject not in subjects:
+            misses.append(("subject", sc.subject, rule.written["subjects"] or ("member",)))
+        if rule.verb in _SHARE_VERBS and rule.recipients is not None and sc.recipient not in rule.recipients:
+            misses.append(("recipient", sc.recipient, rule.written["recipients"]))
+        if rule.declared_purposes:
+            if sc.purpose not in ruleset.declared.get((sc.subject, item), ()):
+                misses.append(("purpose", sc.purpose, ()))
+        elif rule.purposes is not None and sc.purpose not in rule.purposes:
+            misses.append(("purpose", sc.purpose, rule.written["purposes"]))
+        if len(misses) == 1:
+            dim, value, allowed = misses[0]
+            found.append(Reason("near_miss", item, rule.id, rule.citation, dimension=dim, value=value,
+                                allowed=tuple(allowed)))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def vocab_down(vocab, ids) -> frozenset:
+    """Every descendant of ``ids``, the ids included."""
+    return frozenset().union(*(vocab.descendants[i] for i in ids)) if ids else frozenset()
+
+
+def decide(ruleset: Ruleset, sc: Scenario) -> Decision:
+    """Decide a scenario: item by item; permitted only if every item is."""
+    results = tuple(decide_item(ruleset, sc, item) for item in sc.items)
+    permitted = all(r.permitted for r in results)
+    if permitted:
+        bases = {r.basis for r in results}
+        basis = bases.pop() if len(bases) == 1 else "mixed"
+        obligations = tuple(sorted({o for r in results for o in r.obligations}))
+        decisive = results
+        would = None
+    else:
+        basis, obligations = "none", ()
+        decisive = tuple(r for r in results if not r.permitted)
+        would = (not sc.consent) and all(r.permitted for r in
+                                         (decide_item(ruleset, sc.with_consent(), i) for i in sc.items))
+    rules = tuple(dict.fromkeys(rid for r in decisive for rid in r.rules))
+    citations = tuple(dict.fromkeys(c for r in decisive for c in r.citations))
+    reasons = tuple(reason for r in results for reason in r.reasons)
+    if would:
+        reasons += (Reason("consent_would_permit"),)
+    return Decision(ruleset.coop, sc, "permit" if permitted else "deny", basis, obligations,
+                    citations, rules, reasons, would, results, ruleset.vocabulary)

@@ -1,0 +1,111 @@
+"""Reading rule files and resolving their imports inside the project's rule roots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attrs import frozen
+
+import dsl
+from dsl import ast
+from dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
+
+from . import paths
+
+
+@frozen
+class LoadedModule:
+    """A parsed file and where it came from."""
+
+    path: str
+    module: ast.Module
+    source: str
+
+
+def default_roots() -> tuple[Path, ...]:
+    """The shipped rule roots: ``rules/`` and ``policies/``."""
+    return (paths.rules_dir().resolve(), paths.policies_dir().resolve())
+
+
+def display_path(path: Path) -> str:
+    """A short name for messages: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load(path: Path | None, text: str | None = None, *, name: str = "<string>",
+         roots: tuple[Path, ...] | None = None) -> list[LoadedModule]:
+    """Parse a file (or ``text``) and everything it imports, dependencies first.
+
+    Imports are looked up only inside ``roots`` (the shipped ``rules/`` and ``policies/``
+    plus the top file's own folder); a path that leads outside them is an error.
+    """
+    roots = tuple(roots) if roots is not None else default_roots()
+    if path is not None:
+        path = Path(path).resolve()
+        roots = roots + (path.parent,)
+        if text is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as err:
+                raise CoopcheckError([Diagnostic("E302", f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
+        name = display_path(path)
+    assert text is not None
+    loaded: dict[str, LoadedModule] = {}
+    order: list[LoadedModule] = []
+    errors: list[Diagnostic] = []
+
+    def visit(file_path: Path | None, source: str, shown: str) -> None:
+        module = dsl.parse(source, shown)
+        key = str(file_path) if file_path else shown
+        entry = LoadedModule(key, module, source)
+        loaded[key] = entry
+        for imp in module.of_type(ast.Import):
+            target, diag = _resolve_import(imp, file_path, roots, source)
+            if diag:
+                errors.append(diag)
+                continue
+            if str(target) in loaded:
+                continue
+            visit(target, target.read_text(encoding="utf-8"), display_path(target))
+        order.append(entry)
+
+    visit(path, text, name)
+    if errors:
+        raise CoopcheckError(errors)
+    return order
+
+
+def _within(path: Path, roots: tuple[Path, ...]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
+
+
+def _resolve_import(imp: ast.Import, importer: Path | None, roots: tuple[Path, ...],
+                    source: str) -> tuple[Path | None, Diagnostic | None]:
+    term = imp.target
+    span = term.span or imp.span
+    text = line_of(source, span.line) if span else None
+    if term.quoted:
+        base = importer.parent if importer else roots[0]
+        target = (base / term.text).resolve()
+        if not _within(target, roots):
+            return None, Diagnostic("E303", f"import `{term.text}` leads outside the rule roots", span,
+                                    "import modules by name (`import vocabulary`) or by a path inside "
+                                    "the project's rules/ or policies/ folders", source_line=text)
+        if not target.is_file():
+            return None, Diagnostic("E302", f"cannot find imported file `{term.text}`", span,
+                                    source_line=text)
+        return target, None
+    name = term.key
+    search = ([importer.parent] if importer else []) + list(roots)
+    for root in search:
+        candidate = (root / f"{name}.rules").resolve()
+        if candidate.is_file() and _within(candidate, roots):
+            return candidate, None
+    known = sorted({p.stem for r in roots if r.is_dir() for p in r.glob("*.rules")})
+    return None, Diagnostic("E302", f"cannot find module `{term.text}`", span,
+                            did_you_mean(name, known) or
+                            ("available modules: " + ", ".join(f"`{k}`" for k in known) if known else None),
+                            source_line=text)

@@ -1,0 +1,101 @@
+"""The compiled ruleset: resolved rules and the indexes a decision looks up.
+
+Everything here is frozen and picklable. Hierarchy closures are applied at compile time:
+a rule's term sets already contain every descendant (grants) or every overlapping term
+(prohibitions), so a decision only tests set membership on the few rules indexed under its
+``(action, subject, item)`` key and never scans the whole rule list.
+"""
+
+from __future__ import annotations
+
+from attrs import field, frozen
+
+from .frozen import FrozenMap
+from .vocabulary import Vocabulary
+
+#: Legal bases in the order DESIGN.md §5 reports them.
+BASIS_ORDER = ("purpose", "joint_use", "entrustment", "legal_exception", "consent")
+
+#: Which scenario actions each rule verb speaks about. A purpose of use also governs
+#: collection (data is collected only for a declared purpose).
+VERB_ACTIONS = {
+    "use": frozenset({"use", "collect"}),
+    "collect": frozenset({"collect"}),
+    "publish": frozenset({"publish"}),
+    "joint_use": frozenset({"share"}),
+    "entrust": frozenset({"share"}),
+    "provide": frozenset({"share"}),
+    "share": frozenset({"share"}),
+}
+
+#: Condition/exception codes: "consent", "*" (any legal exception the co-op honours),
+#: or a legal-exception id.
+CONSENT = "consent"
+ANY_EXCEPTION = "*"
+
+
+@frozen
+class CompiledRule:
+    """One rule after name resolution.
+
+    Term sets are ``None`` for "any"; otherwise they hold the ids the rule covers (for
+    grants: the written terms and their descendants; for prohibitions and requirements:
+    also their ancestors, since asking about a broader term may include the forbidden one).
+    ``written`` keeps the ids as the author wrote them, for explanations.
+    """
+
+    id: str
+    kind: str  # grant | closed | prohibition | requirement | honour
+    verb: str
+    actions: frozenset
+    items: frozenset | None
+    subjects: frozenset | None
+    recipients: frozenset | None
+    purposes: frozenset | None
+    written: FrozenMap  # dimension -> tuple of ids as written ("items", "subjects", ...)
+    declared_purposes: bool = False
+    complement: bool = False  # closed list: matches what falls OUTSIDE recipients/purposes
+    conditions: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    obligations: tuple[str, ...] = ()
+    managed_by: str | None = None
+    citation: str | None = None
+    clause: str | None = None
+    module: str = ""
+    line: int = 0
+    source: str | None = field(default=None, eq=False)
+
+    @property
+    def is_bar(self) -> bool:
+        """Whether this rule can deny (a prohibition, closed list or consent requirement)."""
+        return self.kind in ("prohibition", "closed") or (self.kind == "requirement" and CONSENT in self.needs)
+
+
+@frozen
+class Ruleset:
+    """A co-op's policy compiled with everything it imports. Immutable, thread-safe, picklable."""
+
+    coop: str | None
+    vocabulary: Vocabulary
+    rules: tuple[CompiledRule, ...]
+    meta: FrozenMap  # key -> tuple of values
+    grant_index: FrozenMap  # (action, subject, item) -> tuple[CompiledRule]
+    bar_index: FrozenMap  # (action, subject, item) -> tuple[CompiledRule]
+    notice_index: FrozenMap  # (action, subject, item) -> tuple[CompiledRule]
+    honoured: FrozenMap  # legal-exception id -> CompiledRule (the honour rule)
+    declared: FrozenMap  # (subject, item) -> frozenset of purposes declared for it
+    files: tuple[str, ...] = ()
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        """The rule with this id."""
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    @property
+    def name(self) -> str | None:
+        """The co-op's name from the policy metadata."""
+        values = self.meta.get("name")
+        return values[0] if values else None

@@ -1,0 +1,139 @@
+"""Scenarios: the proposed data use to decide, validated and resolved to term ids.
+
+Built from the JSON contract (a dict) or keyword arguments. Unknown fields and unknown terms
+are input errors with a suggestion; they are never decided.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from attrs import frozen
+
+from dsl.errors import CoopcheckError, Diagnostic, did_you_mean
+
+from .vocabulary import UnknownTerm, Vocabulary
+
+ACTIONS = ("use", "collect", "share", "publish")
+FIELDS = ("coop", "action", "subject", "data", "recipient", "purpose", "consent", "exception")
+
+
+@frozen
+class Scenario:
+    """A proposed data use, every term resolved to its id."""
+
+    action: str
+    items: tuple[str, ...]
+    purpose: str
+    subject: str = "member"
+    recipient: str | None = None
+    consent: bool = False
+    exception: str | None = None
+    coop: str | None = None
+
+    def with_consent(self) -> "Scenario":
+        """The same scenario with consent given."""
+        return Scenario(self.action, self.items, self.purpose, self.subject, self.recipient,
+                        True, self.exception, self.coop)
+
+    def only(self, item: str) -> "Scenario":
+        """The same scenario about one item."""
+        return Scenario(self.action, (item,), self.purpose, self.subject, self.recipient,
+                        self.consent, self.exception, self.coop)
+
+    def to_json(self) -> dict:
+        """The JSON contract form, with ids."""
+        return {"coop": self.coop, "action": self.action, "subject": self.subject,
+                "data": list(self.items), "recipient": self.recipient, "purpose": self.purpose,
+                "consent": self.consent, "exception": self.exception}
+
+
+def _input_error(code: str, message: str, help: str | None = None, field: str | None = None) -> CoopcheckError:
+    diag = Diagnostic(code, message, None, help)
+    err = CoopcheckError([diag])
+    err.field = field  # type: ignore[attr-defined]
+    return err
+
+
+def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str | None = None) -> Scenario:
+    """Validate a scenario in the JSON contract and resolve its terms.
+
+    >>> from engine.api import load_policy
+    >>> v = load_policy("aizu").vocabulary
+    >>> s = scenario_from_dict({"action": "share", "data": ["購買履歴"], "recipient": "日本生協連",
+    ...                         "purpose": "delivery"}, v)
+    >>> s.items, s.recipient, s.subject, s.consent
+    (('purchase_history',), 'jccu', 'member', False)
+    """
+    if not isinstance(data, Mapping):
+        raise _input_error("E404", "a scenario must be a JSON object",
+                           'e.g. {"action": "use", "data": ["name"], "purpose": "delivery"}')
+    unknown = [k for k in data if k not in FIELDS]
+    if unknown:
+        raise _input_error("E401", f"unknown field `{unknown[0]}`",
+                           did_you_mean(str(unknown[0]), FIELDS) or "fields: " + ", ".join(FIELDS),
+                           field=str(unknown[0]))
+
+    def text_field(name: str, required: bool) -> str | None:
+        value = data.get(name)
+        if value is None:
+            if required:
+                raise _input_error("E403", f"missing field `{name}`", None, field=name)
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise _input_error("E404", f"field `{name}` must be a non-empty string", None, field=name)
+        return value
+
+    def term(name: str, value: str, kind: str) -> str:
+        try:
+            return vocab.resolve(value, kind)
+        except UnknownTerm as err:
+            raise _input_error("E402", err.message, err.help, field=name) from None
+
+    action = text_field("action", True)
+    action_key = action.strip().lower()
+    if action_key not in ACTIONS:
+        raise _input_error("E402", f"unknown action `{action}`",
+                           did_you_mean(action_key, ACTIONS) or "actions: " + ", ".join(ACTIONS),
+                           field="action")
+    raw_items = data.get("data")
+    if raw_items is None:
+        raise _input_error("E403", "missing field `data`", 'give the data items, e.g. ["name"]', field="data")
+    if isinstance(raw_items, str):
+        raw_items = [raw_items]
+    if not isinstance(raw_items, list) or not raw_items or not all(isinstance(i, str) and i.strip() for i in raw_items):
+        raise _input_error("E404", "field `data` must be a non-empty list of data items", None, field="data")
+    items = tuple(dict.fromkeys(term("data", i, "item") for i in raw_items))
+    purpose = term("purpose", text_field("purpose", True), "purpose")
+    subject_name = text_field("subject", False)
+    subject = term("subject", subject_name, "subject") if subject_name else "member"
+    recipient_name = text_field("recipient", False)
+    if action_key == "share":
+        if recipient_name is None:
+            raise _input_error("E403", "missing field `recipient`: sharing needs a recipient", None,
+                               field="recipient")
+        recipient = term("recipient", recipient_name, "party")
+    elif action_key == "publish":
+        recipient = term("recipient", recipient_name, "party") if recipient_name else "public"
+        if recipient != "public":
+            raise _input_error("E405", f"publishing goes to `public`, not `{recipient}`",
+                               "use action `share` to give data to a recipient", field="recipient")
+    else:
+        if recipient_name is not None:
+            raise _input_error("E405", f"action `{action_key}` takes no recipient",
+                               "use action `share` to give data to a recipient", field="recipient")
+        recipient = None
+    consent = data.get("consent", False)
+    if consent is None:
+        consent = False
+    if not isinstance(consent, bool):
+        raise _input_error("E404", "field `consent` must be true or false", None, field="consent")
+    exc_name = data.get("exception")
+    if exc_name is not None and (not isinstance(exc_name, str) or not exc_name.strip()):
+        raise _input_error("E404", "field `exception` must be null or a legal-exception id", None,
+                           field="exception")
+    exception = term("exception", exc_name, "exception") if exc_name else None
+    coop_name = data.get("coop", coop)
+    if coop_name is not None and not isinstance(coop_name, str):
+        raise _input_error("E404", "field `coop` must be a policy id", None, field="coop")
+    return Scenario(action_key, items, purpose, subject, recipient, consent, exception, coop_name)

@@ -1,0 +1,180 @@
+"""The compiled vocabulary: terms by kind, their hierarchy closures, and name resolution.
+
+A term may be named by its id (``purchase_history``), its words (``purchase history``), its
+Japanese label or any alias, compared after NFKC normalization and trimming. Plurals written
+in rule files (``delivery companies``) resolve to the singular term.
+"""
+
+from __future__ import annotations
+
+import re
+
+from attrs import frozen
+
+from dsl.ast import normalize_text
+from dsl.errors import did_you_mean
+
+from .frozen import FrozenMap
+
+#: Human names of the kinds, for messages.
+KIND_NAMES = {
+    "item": "data item", "party": "party", "purpose": "purpose", "subject": "data subject",
+    "exception": "legal exception", "obligation": "obligation", "coop": "co-op",
+}
+
+
+@frozen
+class TermInfo:
+    """One declared term."""
+
+    id: str
+    kind: str
+    parent: str | None
+    label: str | None
+    aliases: tuple[str, ...]
+
+    def display(self) -> str:
+        """``id (label)`` for messages."""
+        return f"{self.id} ({self.label})" if self.label else self.id
+
+
+def _name_key(name: str) -> str:
+    return normalize_text(name).casefold()
+
+
+def _words_key(name: str) -> str:
+    return "_".join(normalize_text(name).casefold().replace("-", " ").split())
+
+
+def _singulars(key: str) -> list[str]:
+    """Singular readings of a words-key whose last word may be plural."""
+    head, _, last = key.rpartition("_")
+    prefix = head + "_" if head else ""
+    out = []
+    if last.endswith("ies"):
+        out.append(prefix + last[:-3] + "y")
+    if last.endswith("es"):
+        out.append(prefix + last[:-2])
+    if last.endswith("s"):
+        out.append(prefix + last[:-1])
+    return out
+
+
+class UnknownTerm(LookupError):
+    """A name that is not a term of the expected kind; carries message and help."""
+
+    def __init__(self, message: str, help: str | None):
+        super().__init__(message)
+        self.message = message
+        self.help = help
+
+
+@frozen
+class Vocabulary:
+    """Terms by id, hierarchy closures and a name index. Immutable and picklable."""
+
+    terms: FrozenMap  # id -> TermInfo
+    descendants: FrozenMap  # id -> frozenset of ids (the term itself included)
+    ancestors: FrozenMap  # id -> frozenset of ids (the term itself included)
+    names: FrozenMap  # normalized name -> tuple of ids
+
+    @classmethod
+    def build(cls, terms: dict[str, TermInfo]) -> "Vocabulary":
+        """Index ``terms`` (already checked for unknown parents and cycles)."""
+        children: dict[str, list[str]] = {t: [] for t in terms}
+        for info in terms.values():
+            if info.parent:
+                children[info.parent].append(info.id)
+        ancestors = {}
+        for tid in terms:
+            chain, cur = [tid], terms[tid].parent
+            while cur:
+                chain.append(cur)
+                cur = terms[cur].parent
+            ancestors[tid] = frozenset(chain)
+        descendants = {tid: set() for tid in terms}
+        for tid, ancs in ancestors.items():
+            for a in ancs:
+                descendants[a].add(tid)
+        names: dict[str, list[str]] = {}
+        for info in terms.values():
+            for n in {_name_key(info.id), _words_key(info.id)} | {
+                    _name_key(x) for x in (info.label, *info.aliases) if x}:
+                names.setdefault(n, [])
+                if info.id not in names[n]:
+                    names[n].append(info.id)
+        return cls(
+            terms=FrozenMap(terms),
+            descendants=FrozenMap({k: frozenset(v) for k, v in descendants.items()}),
+            ancestors=FrozenMap(ancestors),
+            names=FrozenMap({k: tuple(v) for k, v in names.items()}),
+        )
+
+    def of_kind(self, kind: str) -> list[str]:
+        """Ids of every term of ``kind``, in declaration order."""
+        return [t.id for t in self.terms.values() if t.kind == kind]
+
+    def label(self, tid: str) -> str | None:
+        """The Japanese label of a term id."""
+        info = self.terms.get(tid)
+        return info.label if info else None
+
+    def display(self, tid: str) -> str:
+        """``id (label)``."""
+        info = self.terms.get(tid)
+        return info.display() if info else tid
+
+    def _candidates(self, name: str) -> list[str]:
+        keys = [_name_key(name), _words_key(name)]
+        keys += _singulars(_words_key(name))
+        found: list[str] = []
+        for key in keys:
+            for tid in self.names.get(key, ()):
+                if tid not in found:
+                    found.append(tid)
+            if found:
+                break
+        return found
+
+    def resolve(self, name: str, kind: str | tuple[str, ...]) -> str:
+        """The id of the term of ``kind`` called ``name``; raises :class:`UnknownTerm`.
+
+        >>> from engine.api import load_policy
+        >>> v = load_policy("aizu").vocabulary
+        >>> v.resolve("日本生協連", "party"), v.resolve("purchase history", "item")
+        ('jccu', 'purchase_history')
+        """
+        kinds = (kind,) if isinstance(kind, str) else kind
+        found = self._candidates(name)
+        of_kind = [t for t in found if self.terms[t].kind in kinds]
+        if len(of_kind) == 1:
+            return of_kind[0]
+        what = " or ".join(KIND_NAMES[k] for k in kinds)
+        if len(of_kind) > 1:
+            raise UnknownTerm(f"`{name}` names more than one {what}: "
+                              + ", ".join(f"`{t}`" for t in of_kind), "write the id instead")
+        if found:
+            other = self.terms[found[0]]
+            raise UnknownTerm(f"`{name}` is a {KIND_NAMES[other.kind]} (`{other.id}`), not a {what}",
+                              self._suggest(name, kinds))
+        raise UnknownTerm(f"unknown {what} `{name}`", self._suggest(name, kinds))
+
+    def _suggest(self, name: str, kinds: tuple[str, ...]) -> str | None:
+        pool: dict[str, str] = {}
+        for info in self.terms.values():
+            if info.kind not in kinds:
+                continue
+            pool[info.id] = info.id
+            pool[info.id.replace("_", " ")] = info.id
+            for x in (info.label, *info.aliases):
+                if x:
+                    pool[x] = info.id
+        key = _words_key(name) if re.match(r"^[\x00-\x7f]*$", name) else normalize_text(name)
+        hint = did_you_mean(key, pool, cutoff=0.55)
+        if hint is None and key != name:
+            hint = did_you_mean(normalize_text(name), pool, cutoff=0.55)
+        if hint is None:
+            return None
+        chosen = hint.split("`")[1]
+        return f"did you mean `{pool[chosen]}`" + (
+            f" ({self.terms[pool[chosen]].label})?" if self.terms[pool[chosen]].label else "?")

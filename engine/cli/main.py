@@ -1,0 +1,44 @@
+"""``coopcheck`` entry point: parse the command line and dispatch to a subcommand module.
+
+Exit codes, stable across subcommands: 0 success; 1 a decision or test went the wrong way
+(``--fail-on-deny``, failing tests); 2 bad input (arguments, scenarios, rule files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import check, test
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+COMMANDS = {"check": check, "test": test}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="coopcheck",
+        description="Decide proposed uses of personal data against Japanese co-ops' privacy policies.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        module.register(sub.add_parser(name, help=module.HELP, description=module.HELP))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``coopcheck`` with ``argv``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return COMMANDS[args.command].run(args)
+    except BrokenPipeError:  # `coopcheck ... | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Rule-file tests (``.test`` files): scenarios with expected decisions, like ``opa test``.
+
+A test file starts with ``tests for COOP`` (a shipped policy id) or ``tests for "x.policy"``
+(a path relative to the test file) and holds ``case`` statements; see docs/language.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attrs import frozen
+
+import dsl
+from dsl import ast
+from dsl.errors import CoopcheckError, Diagnostic, line_of
+
+from .api import load_file, load_policy
+from .decide import decide
+from .decision import Decision
+from .ruleset import BASIS_ORDER, Ruleset
+from .scenario import Scenario
+from .vocabulary import UnknownTerm
+
+BASES = BASIS_ORDER + ("none", "mixed")
+
+
+@frozen
+class CaseResult:
+    """The outcome of one test case."""
+
+    file: str
+    line: int
+    name: str
+    passed: bool
+    failures: tuple[str, ...] = ()
+    decision: Decision | None = None
+
+
+@frozen
+class FileResult:
+    """The outcome of one test file: its cases, or the errors that stopped it."""
+
+    file: str
+    cases: tuple[CaseResult, ...] = ()
+    errors: tuple[Diagnostic, ...] = ()
+
+
+def find_test_files(paths: list[Path]) -> list[Path]:
+    """``.test`` files named, or found under the folders named, sorted."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(sorted(p.rglob("*.test")))
+        else:
+            found.append(p)
+    return found
+
+
+def run_file(path: Path, shown: str | None = None) -> FileResult:
+    """Run every case of one test file."""
+    shown = shown or str(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as err:
+        return FileResult(shown, errors=(Diagnostic("E302", f"cannot read `{shown}`: {err.strerror}"),))
+    try:
+        module = dsl.parse(source, shown)
+        ruleset = _target(module, path, source)
+    except CoopcheckError as err:
+        return FileResult(shown, errors=err.diagnostics)
+    results, errors = [], []
+    for case in module.of_type(ast.Case):
+        try:
+            scenario = _scenario(case.scenario, ruleset, source)
+        except CoopcheckError as err:
+            errors.extend(err.diagnostics)
+            continue
+        decision = decide(ruleset, scenario)
+        failures = _compare(case.expect, decision, ruleset, source, errors)
+        results.append(CaseResult(shown, case.span.line, case.name, not failures, tuple(failures), decision))
+    for stmt in module.statements:
+        if not isinstance(stmt, (ast.Case, ast.TestsHeader)):
+            errors.append(Diagnostic("E306", "a test file holds only `tests for` and `case` statements",
+                                     stmt.span, source_line=line_of(source, stmt.span.line)))
+    return FileResult(shown, tuple(results), tuple(errors))
+
+
+def _target(module: ast.Module, path: Path, source: str) -> Ruleset:
+    header = module.header
+    if not isinstance(header, ast.TestsHeader):
+        raise CoopcheckError([Diagnostic("E305", "a test file must start with `tests for COOP`",
+                                         ast.Span(module.path, 1, 1, 1, 2), "e.g. `tests for aizu`",
+                                         source_line=line_of(source, 1))])
+    target = header.target
+    if target.quoted:
+        return load_file(path.parent / target.text)
+    try:
+        return load_policy(target.text)
+    except CoopcheckError as err:
+        d = err.diagnostics[0]
+        raise CoopcheckError([Diagnostic(d.code, d.message, target.span, d.help,
+                                         source_line=line_of(source, target.span.line))]) from None
+
+
+def _resolve(term: ast.Term, kind: str, ruleset: Ruleset, source: str) -> str:
+    try:
+        return ruleset.vocabulary.resolve(term.text, kind)
+    except UnknownTerm as err:
+        raise CoopcheckError([Diagnostic("E201", err.message, term.span, err.help,
+                                         source_line=line_of(source, term.span.line))]) from None
+
+
+def _scenario(sc: ast.CaseScenario, ruleset: Ruleset, source: str) -> Scenario:
+    items = tuple(dict.fromkeys(_resolve(t, "item", ruleset, source) for t in sc.items))
+    recipient = _resolve(sc.recipient, "party", ruleset, source) if sc.recipient else None
+    if sc.action == "share" and recipient is None:
+        raise CoopcheckError([Diagnostic("E403", "a `share` case needs a recipient (`with …`)", sc.span,
+                                         source_line=line_of(source, sc.span.line))])
+    if sc.action == "publish":
+        recipient = recipient or "public"
+    elif sc.action != "share" and recipient is not None:
+        raise CoopcheckError([Diagnostic("E405", f"action `{sc.action}` takes no recipient", sc.recipient.span,
+                                         source_line=line_of(source, sc.recipient.span.line))])
+    return Scenario(
+        action=sc.action, items=items,
+        purpose=_resolve(sc.purpose, "purpose", ruleset, source),
+        subject=_resolve(sc.subject, "subject", ruleset, source) if sc.subject else "member",
+        recipient=recipient, consent=sc.consent,
+        exception=_resolve(sc.exception, "exception", ruleset, source) if sc.exception else None,
+        coop=ruleset.coop)
+
+
+def _compare(expect: ast.Expectation, decision: Decision, ruleset: Ruleset, source: str,
+             errors: list[Diagnostic]) -> list[str]:
+    failures = []
+    if decision.decision != expect.effect:
+        failures.append(f"expected {expect.effect}, got {decision.decision}")
+    if expect.basis is not None:
+        basis = expect.basis.key
+        if basis not in BASES:
+            errors.append(Diagnostic("E201", f"unknown basis `{expect.basis.text}`", expect.basis.span,
+                                     "bases: " + ", ".join(b.replace("_", " ") for b in BASES),
+                                     source_line=line_of(source, expect.basis.span.line)))
+        elif decision.basis != basis:
+            failures.append(f"expected basis {basis}, got {decision.basis}")
+    if expect.citation is not None:
+        wanted = expect.citation.text
+        cited = decision.citations
+        if not any(c == wanted or c.endswith(" " + wanted) for c in cited):
+            failures.append(f"expected a citation of [{wanted}], got "
+                            + (", ".join(f"[{c}]" for c in cited) or "none"))
+    return failures

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         for d in decisions:
             print(json.dumps(d.to_json(), ensure_ascii=False))
-    elif len(decisions) == 1:
+    elif len(decisions) == 1 and args.coop != "all":
         print(render_decision(decisions[0], rulesets[0].name))
     else:
         print(render_table(decisions))

@@ -160,6 +160,7 @@ class ClosedGrant:
     recipients: Selector | None
     purposes: Selector
     exceptions: tuple[Condition, ...] = ()
+    obligations: tuple[Term, ...] = ()
     citation: Citation | None = None
     span: Span | None = field(default=None, eq=False, repr=False)
 

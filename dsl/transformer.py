@@ -201,6 +201,7 @@ class ToAst(Transformer):
             verb=verb, items=items, subjects=subjects, recipients=recipients,
             purposes=self._pick(children, "purposes"),
             exceptions=self._pick(children, "exceptions", ()),
+            obligations=self._pick(children, "obligations", ()),
             citation=self._pick(children, "citation"),
             span=self._span(meta),
         )

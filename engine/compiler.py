@@ -137,6 +137,10 @@ class _Compiler:
             return rule if len(self.errors) == before else None
         items = self.selector(node.items, "item")
         subjects = self.selector(node.subjects, "subject")
+        if node.subjects is None and isinstance(node, (ast.Grant, ast.ClosedGrant)):
+            # DESIGN §6: purposes (and grants) declared without a subject are about members;
+            # prohibitions and requirements without one bind every subject.
+            subjects = ("member",) if "member" in self.vocab.terms else ()
         recipients = self.selector(node.recipients, "party")
         purposes = self.selector(node.purposes, "purpose") if node.purposes is not None else None
         written = FrozenMap({"items": items or (), "subjects": subjects if subjects is not None else (),
@@ -154,21 +158,18 @@ class _Compiler:
             if node.managed_by is not None:
                 managed = node.managed_by.text if node.managed_by.quoted else \
                     self._maybe(node.managed_by, ("coop", "party"))
-            if subjects is None and node.subjects is None:
-                subjects = ("member",) if "member" in self.vocab.terms else ()
             rule = CompiledRule(kind="grant", verb=node.verb, actions=VERB_ACTIONS[node.verb],
                                 items=self.down(items), subjects=self.down(subjects),
                                 recipients=self.down(recipients), purposes=self.down(purposes),
                                 written=written, declared_purposes=declared, conditions=conds,
                                 obligations=obligations, managed_by=managed, **common)
         elif isinstance(node, ast.ClosedGrant):
-            if subjects is None and node.subjects is None:
-                subjects = ("member",) if "member" in self.vocab.terms else ()
             rule = CompiledRule(kind="closed", verb=node.verb, actions=VERB_ACTIONS[node.verb],
                                 items=self.overlap(items), subjects=self.overlap(subjects),
                                 recipients=self.down(recipients), purposes=self.down(purposes),
                                 written=written, declared_purposes=declared, complement=True,
-                                exceptions=self.conditions(node.exceptions), **common)
+                                exceptions=self.conditions(node.exceptions),
+                                obligations=self.resolve_all(node.obligations, "obligation"), **common)
         elif isinstance(node, ast.Prohibition):
             rule = CompiledRule(kind="prohibition", verb=node.verb, actions=VERB_ACTIONS[node.verb],
                                 items=self.overlap(items), subjects=self.overlap(subjects),
@@ -267,11 +268,11 @@ def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files
                 for item in (rule.items if rule.items is not None else items):
                     target[(action, subject, item)].append(rule)
         if rule.kind == "closed":  # a closed list also grants what it lists
+            written_subjects = rule.written["subjects"]
             for action in rule.actions:
-                for subject in rule.subjects:
+                for subject in (vocab_down(vocab, written_subjects) if written_subjects else subjects):
                     for item in vocab_down(vocab, rule.written["items"]):
-                        if subject in vocab_down(vocab, rule.written["subjects"]):
-                            grants[(action, subject, item)].append(rule)
+                        grants[(action, subject, item)].append(rule)
     declared: dict = defaultdict(set)
     for (action, subject, item), found in grants.items():
         if action != "use":

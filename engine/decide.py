@@ -121,12 +121,13 @@ def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
         basis = "consent"  # a consent requirement had to be met: consent made it lawful
     for rule in deciding:
         obligations.extend(rule.obligations)
-    for rule in ruleset.notice_index.get(key, ()):
-        if _bar_matches(rule, sc) is True:
-            obligations.extend(rule.obligations)
+    notices = [r for r in ruleset.notice_index.get(key, ()) if _bar_matches(r, sc) is True]
+    for rule in notices:
+        obligations.extend(rule.obligations)
     reasons = [Reason("permitted", item, r.id, r.citation, basis=basis) for r in deciding]
     reasons += [Reason("consent_met", item, r.id, r.citation) for r in lifted]
-    used = list({r.id: r for r in deciding + lifted}.values())
+    reasons += [Reason("obligation", item, r.id, r.citation, allowed=r.obligations) for r in notices]
+    used = list({r.id: r for r in deciding + lifted + notices}.values())
     return ItemDecision(item, "permit", basis, tuple(r.id for r in used), _citations(used),
                         tuple(sorted(set(obligations))), tuple(reasons))
 

@@ -56,6 +56,8 @@ def render_reason(reason, decision, lang: str = "en") -> str:
         return f"{item}: permitted on {how} — rule {_rule(reason)}"
     if code == "consent_met":
         return f"{item}: rule {_rule(reason)} requires consent, and consent was given"
+    if code == "obligation":
+        return f"{item}: rule {_rule(reason)} adds the obligation {_list(decision, reason.allowed)}"
     if code == "prohibited":
         if reason.exceptions:
             unless = " or ".join(_cond(decision, e) for e in reason.exceptions)

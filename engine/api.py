@@ -69,14 +69,16 @@ def load_string(text: str, name: str = "<string>") -> Ruleset:
     return compile_modules(load(None, text, name=name))
 
 
-def make_scenario(ruleset: Ruleset, data: Mapping[str, Any] | None = None, **fields: Any) -> Scenario:
+def make_scenario(ruleset: Ruleset, mapping: Mapping[str, Any] | None = None, /, **fields: Any) -> Scenario:
     """A validated :class:`Scenario` from a JSON-contract dict and/or keyword arguments."""
-    merged = dict(data or {})
+    if mapping is not None and not isinstance(mapping, Mapping):
+        return scenario_from_dict(mapping, ruleset.vocabulary, coop=ruleset.coop)  # raises E404
+    merged = dict(mapping or {})
     merged.update(fields)
     return scenario_from_dict(merged, ruleset.vocabulary, coop=ruleset.coop)
 
 
-def decide(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = None, **fields: Any) -> Decision:
+def decide(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = None, /, **fields: Any) -> Decision:
     """Decide one scenario (a :class:`Scenario`, a dict in the JSON contract, or keywords)."""
     if not isinstance(scenario, Scenario):
         scenario = make_scenario(ruleset, scenario, **fields)

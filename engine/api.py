@@ -75,6 +75,16 @@ def make_scenario(ruleset: Ruleset, mapping: Mapping[str, Any] | None = None, /,
         return scenario_from_dict(mapping, ruleset.vocabulary, coop=ruleset.coop)  # raises E404
     merged = dict(mapping or {})
     merged.update(fields)
+    coop = merged.get("coop")
+    if isinstance(coop, str) and ruleset.coop and coop not in (ruleset.coop, "all"):
+        try:
+            same = ruleset.vocabulary.resolve(coop, "coop") == ruleset.coop
+        except LookupError:
+            same = False
+        if not same:
+            raise CoopcheckError([Diagnostic("E402", f"the scenario is for `{coop}` but the policy is "
+                                             f"`{ruleset.coop}`", None, "drop `coop` or load that policy")])
+    merged["coop"] = ruleset.coop
     return scenario_from_dict(merged, ruleset.vocabulary, coop=ruleset.coop)
 
 

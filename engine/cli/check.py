@@ -68,7 +68,7 @@ def _read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None
         return
     try:
         whole = json.loads(stripped)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         whole = None
     else:
         if isinstance(whole, list):
@@ -86,6 +86,9 @@ def _read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None
             yield number, None, CoopcheckError([Diagnostic(
                 "E406", f"invalid JSON: {err.msg.lower()} at column {err.colno}", None,
                 "each line must be one JSON object")])
+        except RecursionError:
+            yield number, None, CoopcheckError([Diagnostic(
+                "E406", "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
 
 
 def _error_object(err: CoopcheckError, line: int | None) -> dict:
@@ -133,6 +136,9 @@ def _run_json(args: argparse.Namespace, policies: _Policies) -> int:
     except OSError as err:
         print(f"coopcheck check: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
         return 2
+    except UnicodeDecodeError as err:
+        print(f"coopcheck check: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
+        return 2
     fmt = args.format or "json"
     errors = denied = False
     for number, obj, error in _read_scenarios(text):
@@ -140,7 +146,7 @@ def _run_json(args: argparse.Namespace, policies: _Policies) -> int:
             try:
                 if not isinstance(obj, dict):
                     raise CoopcheckError([Diagnostic("E404", "a scenario must be a JSON object", None)])
-                coop = obj.get("coop", args.coop)
+                coop = obj.get("coop") if obj.get("coop") is not None else args.coop
                 if coop is None:
                     raise CoopcheckError([Diagnostic("E403", "missing field `coop`", None,
                                                      "give `coop` in the scenario or --coop on the command line")])

@@ -42,6 +42,8 @@ def basis_text(basis: str) -> str:
 def render_decision(decision: Decision, coop_name: str | None = None) -> str:
     """A full verdict for one co-op."""
     verdict = "PERMIT" if decision.permitted else "DENY"
+    if coop_name is None and decision.vocabulary is not None and decision.coop:
+        coop_name = decision.vocabulary.label(decision.coop)
     who = f"{decision.coop} ({coop_name})" if coop_name else str(decision.coop)
     lines = [f"{verdict}  {scenario_line(decision)}", f"  co-op:        {who}",
              f"  basis:        {basis_text(decision.basis)} — {BASIS_WORDS['en'][decision.basis]}"]

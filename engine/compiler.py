@@ -108,9 +108,7 @@ class _Compiler:
 
     # -- closures -------------------------------------------------------------------------
     def down(self, ids: tuple[str, ...] | None) -> frozenset | None:
-        if ids is None:
-            return None
-        return frozenset().union(*(self.vocab.descendants[i] for i in ids)) if ids else frozenset()
+        return None if ids is None else self.vocab.down(ids)
 
     def overlap(self, ids: tuple[str, ...] | None) -> frozenset | None:
         if ids is None:
@@ -123,7 +121,7 @@ class _Compiler:
         before = len(self.errors)
         span = node.span
         if node.citation is None:
-            self.error("E301", "rule has no citation", _end_span(span, self.sources),
+            self.error("E301", "rule has no citation", _end_span(span),
                        "end the rule with the clause it encodes, e.g. `[指針2 ◇共済事業]`")
         clause = node.citation.text if node.citation else None
         citation = (f"{prefix} {clause}" if prefix else clause) if clause else None
@@ -196,7 +194,6 @@ class _Compiler:
     # -- whole ruleset --------------------------------------------------------------------
     def compile(self) -> Ruleset:
         self.vocab = self.build_vocabulary()
-        top = self.modules[-1].module
         coop = None
         meta: dict[str, tuple[str, ...]] = {}
         rules: list[CompiledRule] = []
@@ -235,7 +232,6 @@ class _Compiler:
                                "move the case to a file that starts with `tests for COOP`")
         if self.errors:
             raise CoopcheckError(self.errors)
-        del top
         return _index(coop, self.vocab, tuple(rules), FrozenMap(meta),
                       tuple(m.module.path for m in self.modules))
 
@@ -246,7 +242,7 @@ class _Compiler:
             return term.key  # a policy for a co-op the vocabulary does not list yet
 
 
-def _end_span(span: ast.Span, sources) -> ast.Span:
+def _end_span(span: ast.Span) -> ast.Span:
     return ast.Span(span.file, span.end_line, span.end_column, span.end_line, span.end_column + 1)
 
 
@@ -270,8 +266,8 @@ def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files
         if rule.kind == "closed":  # a closed list also grants what it lists
             written_subjects = rule.written["subjects"]
             for action in rule.actions:
-                for subject in (vocab_down(vocab, written_subjects) if written_subjects else subjects):
-                    for item in vocab_down(vocab, rule.written["items"]):
+                for subject in (vocab.down(written_subjects) if written_subjects else subjects):
+                    for item in vocab.down(rule.written["items"]):
                         grants[(action, subject, item)].append(rule)
     declared: dict = defaultdict(set)
     for (action, subject, item), found in grants.items():
@@ -291,11 +287,6 @@ def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files
         declared=FrozenMap({k: frozenset(v) for k, v in declared.items()}),
         files=files,
     )
-
-
-def vocab_down(vocab: Vocabulary, ids) -> frozenset:
-    """Every descendant of ``ids`` (the ids included)."""
-    return frozenset().union(*(vocab.descendants[i] for i in ids)) if ids else frozenset()
 
 
 def compile_modules(modules: list[LoadedModule]) -> Ruleset:

@@ -143,8 +143,8 @@ def _near_misses(ruleset: Ruleset, sc: Scenario, item: str, limit: int = 3) -> l
     for rule in ruleset.rules:
         if rule.kind not in ("grant", "closed") or sc.action not in rule.actions or rule.conditions:
             continue
-        items = vocab_down(vocab, rule.written["items"])
-        subjects = vocab_down(vocab, rule.written["subjects"]) if rule.written["subjects"] else \
+        items = vocab.down(rule.written["items"])
+        subjects = vocab.down(rule.written["subjects"]) if rule.written["subjects"] else \
             (rule.subjects if rule.subjects is not None else None)
         misses = []
         if item not in items:
@@ -165,11 +165,6 @@ def _near_misses(ruleset: Ruleset, sc: Scenario, item: str, limit: int = 3) -> l
             if len(found) >= limit:
                 break
     return found
-
-
-def vocab_down(vocab, ids) -> frozenset:
-    """Every descendant of ``ids``, the ids included."""
-    return frozenset().union(*(vocab.descendants[i] for i in ids)) if ids else frozenset()
 
 
 def decide(ruleset: Ruleset, sc: Scenario) -> Decision:

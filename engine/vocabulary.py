@@ -110,6 +110,10 @@ class Vocabulary:
             names=FrozenMap({k: tuple(v) for k, v in names.items()}),
         )
 
+    def down(self, ids) -> frozenset:
+        """Every descendant of ``ids``, the ids included (what a rule about them covers)."""
+        return frozenset().union(*(self.descendants[i] for i in ids)) if ids else frozenset()
+
     def of_kind(self, kind: str) -> list[str]:
         """Ids of every term of ``kind``, in declaration order."""
         return [t.id for t in self.terms.values() if t.kind == kind]

@@ -97,5 +97,5 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
 
 def line_of(source: str, line: int) -> str | None:
     """The text of 1-based ``line`` in ``source``."""
-    lines = source.splitlines()
-    return lines[line - 1] if 0 < line <= len(lines) else None
+    lines = source.split("\n")  # as the lexer counts lines; splitlines() also splits on U+2028
+    return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else None

@@ -29,6 +29,15 @@ _TERMINAL_WORDS = {
 }
 
 
+class GluedWords(Exception):
+    """A keyword ran into the next word (``beused``): Lark would split it silently."""
+
+    def __init__(self, first: Token, second: Token):
+        super().__init__(f"{first}{second}")
+        self.first = first
+        self.second = second
+
+
 class _Continuations:
     """Post-lexer: an indented line continues the statement above it; blank lines and
     comments are dropped; the file always ends with an end-of-statement token."""
@@ -38,9 +47,12 @@ class _Continuations:
     def process(self, stream):
         last = None
         for tok in stream:
+            if (last is not None and last.end_pos == tok.start_pos and tok.type != "_NL"
+                    and str(last.value)[-1:].isalnum() and str(tok.value)[:1].isalnum()):
+                raise GluedWords(last, tok)
             if tok.type == "_NL":
                 tail = tok.value.rsplit("\n", 1)[-1]
-                if tail and not tail.strip(" \t"):
+                if tail and not tail.strip(" \t\u3000"):
                     continue  # next line is indented: same statement
                 if last is None or last.type == "_NL":
                     continue
@@ -77,9 +89,11 @@ def parse(source: str, filename: str = "<string>") -> ast.Module:
 
     Raises :class:`~dsl.errors.CoopcheckError` with every syntax error in the file.
     """
+    if source.startswith("\ufeff"):
+        source = source[1:]  # a byte-order mark is not part of the text
     try:
         tree = _lark().parse(source)
-    except UnexpectedInput:
+    except (UnexpectedInput, GluedWords):
         raise CoopcheckError(_all_syntax_errors(source, filename)) from None
     try:
         statements = ToAst(filename).transform(tree)
@@ -94,7 +108,7 @@ def _statement_lines(source: str) -> list[tuple[int, int]]:
     """(first, last) 0-based line numbers of each statement: a line starting at column 0
     begins one; indented, blank and comment lines belong to the statement above."""
     spans: list[list[int]] = []
-    for i, line in enumerate(source.splitlines()):
+    for i, line in enumerate(source.split("\n")):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -107,18 +121,18 @@ def _statement_lines(source: str) -> list[tuple[int, int]]:
 
 def _all_syntax_errors(source: str, filename: str) -> list[Diagnostic]:
     """Re-parse statement by statement so every broken statement gets its own error."""
-    lines = source.splitlines()
+    lines = source.split("\n")
     found: list[Diagnostic] = []
     for first, last in _statement_lines(source):
         blanked = "\n" * first + "\n".join(lines[first:last + 1]) + "\n"
         try:
             _lark().parse(blanked)
-        except UnexpectedInput as err:
+        except (UnexpectedInput, GluedWords) as err:
             found.append(_diagnostic(err, source, filename))
     if not found:  # fall back to the whole-file error
         try:
             _lark().parse(source)
-        except UnexpectedInput as err:
+        except (UnexpectedInput, GluedWords) as err:
             found.append(_diagnostic(err, source, filename))
     return found
 
@@ -139,13 +153,20 @@ def _describe(names) -> str:
     return ", ".join(described[:-1]) + " or " + described[-1]
 
 
-def _diagnostic(err: UnexpectedInput, source: str, filename: str) -> Diagnostic:
+def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
+    if isinstance(err, GluedWords):
+        first, second = err.first, err.second
+        word = f"{first}{second}"
+        span = ast.Span(filename, first.line, first.column, first.line, first.column + len(word))
+        return Diagnostic("E105", f"unknown word `{word}`", span,
+                          f"did you mean `{first} {second}`? words are separated by spaces",
+                          source_line=line_of(source, first.line))
     line, column = max(getattr(err, "line", 1) or 1, 1), max(getattr(err, "column", 1) or 1, 1)
     span = ast.Span(filename, line, column, line, column + 1)
     text = line_of(source, line)
     help_ = None
     if isinstance(err, UnexpectedCharacters):
-        ch = source[err.pos_in_stream] if err.pos_in_stream < len(source) else ""
+        ch = (text or "")[column - 1: column]
         if ch == '"':
             return Diagnostic("E103", "unterminated string", span,
                               "close the string with `\"` on the same line", source_line=text)
@@ -174,8 +195,19 @@ def _diagnostic(err: UnexpectedInput, source: str, filename: str) -> Diagnostic:
             return Diagnostic("E102", f"incomplete statement: expected {_describe(expected)}",
                               span, help_, source_line=text)
         width = max(1, len(str(tok.value)))
+        start = column
+        while text and start > 1 and (text[start - 2].isalnum() or text[start - 2] == "_"):
+            start -= 1  # the token continues a keyword the lexer already took (`usedd`)
+        if start < column and str(tok.value)[:1].isalnum():
+            word = text[start - 1: column - 1 + width]
+            kept = text[start - 1: column - 1]
+            span = ast.Span(filename, line, start, line, start + len(word))
+            return Diagnostic("E105", f"unknown word `{word}`", span,
+                              _keyword_help(word, expected | {kept.upper()}) or
+                              _keyword_help(kept, {kept.upper()}), source_line=text)
         span = ast.Span(filename, line, column, line, column + width)
-        help_ = _keyword_help(str(tok.value), expected) or _statement_help(text, expected)
+        help_ = (_keyword_help(str(tok.value), expected) if tok.type == "WORD" else None) \
+            or _statement_help(text, expected)
         return Diagnostic("E102", f"unexpected `{tok.value}`: expected {_describe(expected)}",
                           span, help_, source_line=text)
     if isinstance(err, UnexpectedEOF):

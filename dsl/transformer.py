@@ -126,10 +126,10 @@ class ToAst(Transformer):
         return _Tagged("exceptions", tuple(children))
 
     def obligations(self, meta, children):
-        return _Tagged("obligations", children[0].terms)
+        return _Tagged("obligations", children[-1].terms)
 
     def managed_by(self, meta, children):
-        return _Tagged("managed_by", children[0])
+        return _Tagged("managed_by", children[-1])
 
     def need_consent(self, meta, children):
         return "consent"

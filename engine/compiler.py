@@ -3,6 +3,8 @@ apply closures and build the decision indexes."""
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections import defaultdict
 from pathlib import PurePath
 
@@ -225,8 +227,16 @@ class _Compiler:
                         self.error("E207", f"unknown metadata key `{stmt.key}`", stmt.span,
                                    did_you_mean(stmt.key, META_KEYS) or
                                    "known keys: " + ", ".join(META_KEYS))
-                    elif is_top:
-                        meta[stmt.key] = meta.get(stmt.key, ()) + stmt.values
+                    else:
+                        for value in stmt.values:
+                            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                                try:
+                                    datetime.date.fromisoformat(value)
+                                except ValueError:
+                                    self.error("E208", f"`{value}` is not a date", stmt.span,
+                                               "write dates as YYYY-MM-DD")
+                        if is_top:
+                            meta[stmt.key] = meta.get(stmt.key, ()) + stmt.values
                 elif isinstance(stmt, ast.Case):
                     self.error("E306", "test cases belong in a `.test` file", stmt.span,
                                "move the case to a file that starts with `tests for COOP`")

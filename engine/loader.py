@@ -47,10 +47,7 @@ def load(path: Path | None, text: str | None = None, *, name: str = "<string>",
         path = Path(path).resolve()
         roots = roots + (path.parent,)
         if text is None:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as err:
-                raise CoopcheckError([Diagnostic("E302", f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
+            text = _read(path)
         name = display_path(path)
     assert text is not None
     loaded: dict[str, LoadedModule] = {}
@@ -69,13 +66,29 @@ def load(path: Path | None, text: str | None = None, *, name: str = "<string>",
                 continue
             if str(target) in loaded:
                 continue
-            visit(target, target.read_text(encoding="utf-8"), display_path(target))
+            try:
+                imported = _read(target)
+            except CoopcheckError as err:
+                errors.extend(err.diagnostics)
+                continue
+            visit(target, imported, display_path(target))
         order.append(entry)
 
     visit(path, text, name)
     if errors:
         raise CoopcheckError(errors)
     return order
+
+
+def _read(path: Path) -> str:
+    """A rule file's text; unreadable or non-UTF-8 files are located errors."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CoopcheckError([Diagnostic("E302", f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
+    except UnicodeDecodeError as err:
+        raise CoopcheckError([Diagnostic("E302", f"`{display_path(path)}` is not UTF-8 text (byte {err.start})",
+                                         None, "save rule files as UTF-8")]) from None
 
 
 def _within(path: Path, roots: tuple[Path, ...]) -> bool:

@@ -589,10 +589,12 @@ def test_stray_character():
     assert "citation" in d.help
 
 
-def test_full_width_space_is_a_stray_character():
-    src = "name may be used for delivery\u3000[x]"
-    d = error(src)
-    assert (d.code, d.span.column) == ("E101", col(src, "\u3000"))
+def test_full_width_space_counts_as_a_space():
+    """Japanese authors type U+3000; it separates words like a space and may indent."""
+    stmt = only("name may be used for delivery\u3000[x]")
+    assert stmt.citation.text == "x"
+    wrapped = parse("name may be used\n\u3000\u3000for delivery [x]\n").statements
+    assert len(wrapped) == 1 and wrapped[0].purposes.terms[0].text == "delivery"
 
 
 def test_missing_purposes_caret_at_end_of_line():
@@ -819,28 +821,19 @@ def test_garbage_never_escapes_as_a_lark_error(src):
         assert isinstance(result, ast.Module)
 
 
-# ---- known bugs (strict xfail: remove the marker when fixed) -------------------------------
+# ---- regressions (bugs found and fixed) -------------------------------
 
-@pytest.mark.xfail(strict=True, reason="BUG: E103/E104 detection reads the character at the error offset of the "
-                   "re-parsed statement in the ORIGINAL source, so an unterminated string or citation after the "
-                   "first line is reported as E101 `unexpected character` with a wrong character")
 @pytest.mark.parametrize("src, code", [('import a\nname: "abc', "E103"), ("import a\nx may be used for y [abc", "E104")])
 def test_unterminated_string_or_citation_after_the_first_line(src, code):
     d = error(src)
     assert (d.code, d.span.line) == (code, 2)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: dsl.parser uses str.splitlines() (which also splits on U+2028, \\x0c, "
-                   "\\x85 ...) while Lark counts only \\n, so a comment holding such a character shifts every later "
-                   "error by one line and adds a spurious error on the comment's tail")
 def test_line_separator_inside_a_comment_does_not_shift_lines():
     d = error("import a   # see\u2028note\nfoo bar")
     assert (d.span.line, d.source_line) == (2, "foo bar")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the optional `,` before `obliging` / `managed by` is swallowed by the "
-                   "preceding term list, which then reads `obliging ...` / `managed by ...` as one more purpose or "
-                   "obligation")
 @pytest.mark.parametrize("src", [
     "name may be shared with jccu for delivery, obliging supervise contractor [x]",
     "name may be shared with jccu for delivery, managed by aizu [x]",
@@ -854,8 +847,6 @@ def test_comma_before_obliging_or_managed_by_after_a_term_list(src):
     assert stmt.obligations or stmt.managed_by
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: keywords have no word boundary, so a keyword glued to the next word "
-                   "(`beused`, `usedfor`) is silently split and accepted")
 @pytest.mark.parametrize("src", ["name may beused for delivery [x]", "name may be usedfor delivery [x]"])
 def test_keyword_glued_to_the_next_word_is_an_error(src):
     errors(src)

@@ -99,7 +99,10 @@ def parse(source: str, filename: str = "<string>") -> ast.Module:
         statements = ToAst(filename).transform(tree)
     except VisitError as err:  # a transformer check failed: surface our own error
         if isinstance(err.orig_exc, CoopcheckError):
-            raise err.orig_exc from None
+            raise CoopcheckError([
+                d if d.source_line or not d.span else
+                Diagnostic(d.code, d.message, d.span, d.help, d.severity, line_of(source, d.span.line))
+                for d in err.orig_exc.diagnostics]) from None
         raise
     return ast.Module(filename, statements)
 

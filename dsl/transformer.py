@@ -5,6 +5,7 @@ from __future__ import annotations
 from lark import Token, Transformer, v_args
 
 from . import ast
+from .errors import CoopcheckError, Diagnostic
 
 _GRANT_VERBS = {
     "verb_use": "use", "verb_collect": "collect", "verb_publish": "publish",
@@ -242,6 +243,10 @@ class ToAst(Transformer):
     def scenario(self, meta, children):
         subjects = self._pick(children, "subjects")
         recipients = self._pick(children, "recipients")
+        for sel, what in ((subjects, "data subject"), (recipients, "recipient")):
+            if sel is not None and (sel.any or len(sel.terms) != 1):
+                raise CoopcheckError([Diagnostic("E102", f"a test case names exactly one {what}",
+                                                 sel.span, "write one case per " + what)])
         terms = [c for c in children if isinstance(c, ast.Term)]
         return ast.CaseScenario(
             action=self._pick(children, "action"),

@@ -850,3 +850,9 @@ def test_comma_before_obliging_or_managed_by_after_a_term_list(src):
 @pytest.mark.parametrize("src", ["name may beused for delivery [x]", "name may be usedfor delivery [x]"])
 def test_keyword_glued_to_the_next_word_is_an_error(src):
     errors(src)
+
+
+def test_a_test_case_names_exactly_one_recipient():
+    d = error('case "x": share name with jccu and coop kyosai for delivery\n  expect deny\n')
+    assert d.code == "E102" and d.span.line == 1 and "exactly one recipient" in d.message
+    assert d.source_line.startswith('case "x"')

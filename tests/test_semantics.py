@@ -204,3 +204,21 @@ def test_8_a_deny_says_what_was_missing():
     assert "recipient" in text and "coop_kyosai" in text and "demo:4" in text
     out = d(rs, action="share", data=["purchase_history"], recipient="jccu", purpose="billing")
     assert "purpose" in " ".join(out.reason_texts())
+
+
+def test_6_subjects_closed_list_without_subject_is_about_members_and_grants_its_list():
+    rs = policy("photo may only be published for newsletter publication   [c]\n")
+    sc = dict(action="publish", data=["photo"], purpose="newsletter_publication")
+    assert d(rs, **sc).basis == "purpose"
+    assert d(rs, **dict(sc, purpose="information_provision")).rules == ("demo:4",)
+    assert d(rs, **dict(sc, subject="contributor")).decision == "deny"  # not granted to others
+
+
+def test_obligations_from_grants_and_notice_requirements_are_reported_with_their_rules():
+    rs = policy("name may be used for delivery   [u]\n"
+                "name may be entrusted to delivery companies for delivery obliging supervise contractor   [e]\n"
+                "collecting personal data requires notice   [n]\n")
+    out = d(rs, action="share", data=["name"], recipient="delivery_company", purpose="delivery")
+    assert out.basis == "entrustment" and out.obligations == ("supervise_contractor",)
+    collected = d(rs, action="collect", data=["name"], purpose="delivery")
+    assert collected.obligations == ("notify_purpose",) and "demo:6" in collected.rules

@@ -78,7 +78,7 @@ class Decision:
         return [render_reason(r, self, lang) for r in self.reasons]
 
     def to_json(self, lang: str = "en") -> dict:
-        """The decision JSON contract of DESIGN.md."""
+        """The decision JSON contract of DESIGN.md (``reasons`` in ``lang``)."""
         return {
             "coop": self.coop,
             "decision": self.decision,

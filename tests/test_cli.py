@@ -704,3 +704,31 @@ def test_python_dash_m_engine(tmp_path):
                           text=True, encoding="utf-8", timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert [d["decision"] for d in parse_lines(proc.stdout)] == ["permit", "deny"]
+
+
+# ---- bilingual output ------------------------------------------------------------------------
+
+def test_lang_ja_gives_verdict_reasons_and_citations_in_japanese(cli):
+    code, out, _ = cli(*JCCU_FLAGS, "--lang", "ja")
+    assert code == 0
+    assert out.startswith("許可")
+    assert "共同利用により許可" in out and "根拠条項" in out and CLAUSE in out
+    assert "「購買履歴」(purchase_history)" in out
+
+
+def test_lang_ja_deny_explains_what_fell_outside(cli):
+    argv = [a if a != "日本生協連" else "コープ共済連" for a in JCCU_FLAGS]
+    code, out, _ = cli(*argv, "--lang", "ja")
+    assert code == 0 and out.startswith("不許可")
+    assert "認めるルールがない" in out and "提供先以外は一致する" in out and "本人の同意があれば許可される" in out
+
+
+def test_lang_ja_json_reasons_are_japanese_and_fields_stay_ids(cli):
+    code, out, _ = cli(*JCCU_FLAGS, "--format", "json", "--lang", "ja")
+    d = json.loads(out.splitlines()[0])
+    assert d["basis"] == "joint_use" and "共同利用により許可" in d["reasons"][0]
+
+
+def test_lang_en_is_the_default_with_labels_beside_ids(cli):
+    code, out, _ = cli(*JCCU_FLAGS)
+    assert out.startswith("PERMIT") and "`purchase_history` (購買履歴)" in out

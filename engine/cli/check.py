@@ -29,6 +29,8 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="read scenarios as JSON from FILE, or `-` for stdin")
     p.add_argument("--format", choices=("text", "json"), default=None,
                    help="output format (default: text for flags, json for --json)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en",
+                   help="language of verdicts and reasons (default: en, Japanese labels beside ids)")
     p.add_argument("--fail-on-deny", action="store_true", help="exit 1 if anything is denied")
 
 
@@ -121,11 +123,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if fmt == "json":
         for d in decisions:
-            print(json.dumps(d.to_json(), ensure_ascii=False))
+            print(json.dumps(d.to_json(args.lang), ensure_ascii=False))
     elif len(decisions) == 1 and args.coop != "all":
-        print(render_decision(decisions[0], rulesets[0].name))
+        print(render_decision(decisions[0], rulesets[0].name, args.lang))
     else:
-        print(render_table(decisions))
+        print(render_table(decisions, args.lang))
     denied = any(not d.permitted for d in decisions)
     return 1 if (args.fail_on_deny and denied) else 0
 
@@ -167,9 +169,9 @@ def _run_json(args: argparse.Namespace, policies: _Policies) -> int:
         for d in decisions:
             denied = denied or not d.permitted
             if fmt == "json":
-                print(json.dumps(d.to_json(), ensure_ascii=False))
+                print(json.dumps(d.to_json(args.lang), ensure_ascii=False))
             else:
-                print(render_decision(d, policies.get(d.coop)[0].name) + "\n")
+                print(render_decision(d, policies.get(d.coop)[0].name, args.lang) + "\n")
         sys.stdout.flush()
     if errors:
         return 2

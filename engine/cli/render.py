@@ -1,74 +1,98 @@
-"""Human-readable text for decisions: a verdict, its basis, reasons and citations."""
+"""Human-readable text for decisions, in English or Japanese: a verdict, its basis,
+reasons and citations, with Japanese labels beside the ids."""
 
 from __future__ import annotations
 
 from tabulate import tabulate
+from wcwidth import wcswidth
 
 from ..decision import Decision
-from ..messages import BASIS_WORDS
+from ..messages import BASIS_WORDS, term
 
-BASIS_JA = {"purpose": "利用目的の範囲内", "joint_use": "共同利用", "entrustment": "委託",
-            "legal_exception": "法令上の例外", "consent": "本人の同意", "none": "なし", "mixed": "複数"}
+HEADINGS = {
+    "en": {"PERMIT": "PERMIT", "DENY": "DENY", "coop": "co-op", "basis": "basis",
+           "obligations": "obligations", "consent": "with consent", "because": "because",
+           "cited": "cited", "rules": "rules", "yes": "yes — consent would turn this into a permit",
+           "no": "no — consent alone would not permit this", "of": "of", "with": "with", "for": "for",
+           "with_consent": "with consent", "claiming": "claiming",
+           "table": ["co-op", "decision", "basis", "obligations", "clauses", "permit with consent?"],
+           "table_yes": "yes", "table_no": "no"},
+    "ja": {"PERMIT": "許可", "DENY": "不許可", "coop": "生協", "basis": "根拠",
+           "obligations": "義務", "consent": "同意があれば", "because": "理由",
+           "cited": "根拠条項", "rules": "ルール", "yes": "許可される", "no": "同意だけでは許可されない",
+           "of": "本人:", "with": "提供先:", "for": "目的:", "with_consent": "本人同意あり",
+           "claiming": "援用する例外:",
+           "table": ["生協", "判定", "根拠", "義務", "根拠条項", "同意があれば許可?"],
+           "table_yes": "はい", "table_no": "いいえ"},
+}
+ACTIONS_JA = {"use": "利用", "collect": "取得", "share": "提供", "publish": "掲載・公表"}
 
 
-def _term(decision: Decision, tid: str | None) -> str:
-    if tid is None:
-        return "—"
-    label = decision.vocabulary.label(tid) if decision.vocabulary is not None else None
-    return f"{tid} ({label})" if label else tid
-
-
-def scenario_line(decision: Decision) -> str:
+def scenario_line(decision: Decision, lang: str = "en") -> str:
     """``share purchase_history (購買履歴) with jccu (…) for delivery (…)``."""
+    h = HEADINGS[lang]
     sc = decision.scenario
-    parts = [sc.action, ", ".join(_term(decision, i) for i in sc.items)]
+
+    def t(tid):
+        return term(decision, tid, lang).replace("`", "")
+
+    parts = [ACTIONS_JA[sc.action] if lang == "ja" else sc.action, ", ".join(t(i) for i in sc.items)]
     if sc.subject != "member":
-        parts.append(f"of {_term(decision, sc.subject)}")
+        parts.append(f"{h['of']} {t(sc.subject)}")
     if sc.action == "share":
-        parts.append(f"with {_term(decision, sc.recipient)}")
-    parts.append(f"for {_term(decision, sc.purpose)}")
+        parts.append(f"{h['with']} {t(sc.recipient)}")
+    parts.append(f"{h['for']} {t(sc.purpose)}")
     if sc.consent:
-        parts.append("with consent")
+        parts.append(h["with_consent"])
     if sc.exception:
-        parts.append(f"claiming {_term(decision, sc.exception)}")
+        parts.append(f"{h['claiming']} {t(sc.exception)}")
     return " ".join(parts)
 
 
-def basis_text(basis: str) -> str:
+def basis_text(basis: str, lang: str = "en") -> str:
     """``joint_use (共同利用)``."""
-    return f"{basis} ({BASIS_JA[basis]})" if basis in BASIS_JA else basis
+    return f"{basis} ({BASIS_WORDS['ja'][basis]})" if basis in BASIS_WORDS["ja"] else basis
 
 
-def render_decision(decision: Decision, coop_name: str | None = None) -> str:
+def render_decision(decision: Decision, coop_name: str | None = None, lang: str = "en") -> str:
     """A full verdict for one co-op."""
-    verdict = "PERMIT" if decision.permitted else "DENY"
+    h = HEADINGS["ja" if lang == "ja" else "en"]
+    lang = "ja" if lang == "ja" else "en"
     if coop_name is None and decision.vocabulary is not None and decision.coop:
         coop_name = decision.vocabulary.label(decision.coop)
+    verdict = h["PERMIT"] if decision.permitted else h["DENY"]
     who = f"{decision.coop} ({coop_name})" if coop_name else str(decision.coop)
-    lines = [f"{verdict}  {scenario_line(decision)}", f"  co-op:        {who}",
-             f"  basis:        {basis_text(decision.basis)} — {BASIS_WORDS['en'][decision.basis]}"]
+    width = 2 + max(wcswidth(h[k]) for k in ("coop", "basis", "obligations", "consent", "rules"))
+
+    def row(key: str, value: str) -> str:
+        label = h[key] + ":"
+        return f"  {label}{' ' * (width - wcswidth(label))}{value}"
+
+    basis = (f"{BASIS_WORDS['ja'][decision.basis]} ({decision.basis})" if lang == "ja"
+             else f"{basis_text(decision.basis)} — {BASIS_WORDS['en'][decision.basis]}")
+    lines = [f"{verdict}  {scenario_line(decision, lang)}", row("coop", who), row("basis", basis)]
     if decision.obligations:
-        lines.append("  obligations:  " + ", ".join(_term(decision, o) for o in decision.obligations))
+        lines.append(row("obligations", ", ".join(term(decision, o, lang).replace("`", "")
+                                                  for o in decision.obligations)))
     if not decision.permitted:
-        would = "yes — consent would turn this into a permit" if decision.would_permit_with_consent \
-            else "no — consent alone would not permit this"
-        lines.append(f"  with consent: {would}")
-    lines.append("  because:")
-    lines.extend(f"    - {text}" for text in decision.reason_texts())
+        lines.append(row("consent", h["yes"] if decision.would_permit_with_consent else h["no"]))
+    lines.append(f"  {h['because']}:")
+    lines.extend(f"    - {text}" for text in decision.reason_texts(lang))
     if decision.citations:
-        lines.append("  cited:")
+        lines.append(f"  {h['cited']}:")
         lines.extend(f"    - {c}" for c in decision.citations)
     if decision.rules:
-        lines.append("  rules:        " + ", ".join(decision.rules))
+        lines.append(row("rules", ", ".join(decision.rules)))
     return "\n".join(lines)
 
 
-def render_table(decisions: list[Decision]) -> str:
+def render_table(decisions: list[Decision], lang: str = "en") -> str:
     """One row per co-op: decision, basis, obligations, clauses, whether consent flips a deny."""
+    h = HEADINGS["ja" if lang == "ja" else "en"]
     rows = []
     for d in decisions:
-        consent = "" if d.permitted else ("yes" if d.would_permit_with_consent else "no")
-        rows.append([d.coop, d.decision.upper(), basis_text(d.basis), ", ".join(d.obligations) or "—",
-                     "\n".join(d.citations) or "—", consent or "—"])
-    return tabulate(rows, headers=["co-op", "decision", "basis", "obligations", "clauses",
-                                   "permit with consent?"], tablefmt="simple_grid")
+        consent = "—" if d.permitted else (h["table_yes"] if d.would_permit_with_consent else h["table_no"])
+        verdict = h["PERMIT"] if d.permitted else h["DENY"]
+        rows.append([d.coop, verdict, basis_text(d.basis), ", ".join(d.obligations) or "—",
+                     "\n".join(d.citations) or "—", consent])
+    return tabulate(rows, headers=h["table"], tablefmt="simple_grid")

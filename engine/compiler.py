@@ -128,7 +128,7 @@ class _Compiler:
         clause = node.citation.text if node.citation else None
         citation = (f"{prefix} {clause}" if prefix else clause) if clause else None
         common = dict(id=f"{module_id}:{span.line}", module=module_id, line=span.line,
-                      clause=clause, citation=citation)
+                      clause=clause, citation=citation, source=span.file)
         if isinstance(node, ast.Honour):
             excs = self.resolve_all(node.exceptions, "exception")
             rule = CompiledRule(kind="honour", verb="any", actions=frozenset(_ACTIONS), items=None,
@@ -198,6 +198,7 @@ class _Compiler:
         self.vocab = self.build_vocabulary()
         coop = None
         meta: dict[str, tuple[str, ...]] = {}
+        meta_clauses: list[str] = []
         rules: list[CompiledRule] = []
         for loaded in self.modules:
             module = loaded.module
@@ -237,13 +238,15 @@ class _Compiler:
                                                "write dates as YYYY-MM-DD")
                         if is_top:
                             meta[stmt.key] = meta.get(stmt.key, ()) + stmt.values
+                            if stmt.citation is not None:
+                                meta_clauses.append(stmt.citation.text)
                 elif isinstance(stmt, ast.Case):
                     self.error("E306", "test cases belong in a `.test` file", stmt.span,
                                "move the case to a file that starts with `tests for COOP`")
         if self.errors:
             raise CoopcheckError(self.errors)
         return _index(coop, self.vocab, tuple(rules), FrozenMap(meta),
-                      tuple(m.module.path for m in self.modules))
+                      tuple(m.path for m in self.modules), tuple(dict.fromkeys(meta_clauses)))
 
     def _coop_id(self, term: ast.Term) -> str:
         try:
@@ -256,7 +259,7 @@ def _end_span(span: ast.Span) -> ast.Span:
     return ast.Span(span.file, span.end_line, span.end_column, span.end_line, span.end_column + 1)
 
 
-def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files) -> Ruleset:
+def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files, meta_clauses=()) -> Ruleset:
     subjects = vocab.of_kind("subject")
     items = vocab.of_kind("item")
     grants: dict = defaultdict(list)
@@ -296,6 +299,7 @@ def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files
         honoured=FrozenMap(honoured),
         declared=FrozenMap({k: frozenset(v) for k, v in declared.items()}),
         files=files,
+        meta_clauses=meta_clauses,
     )
 
 

@@ -85,7 +85,8 @@ class Ruleset:
     notice_index: FrozenMap  # (action, subject, item) -> tuple[CompiledRule]
     honoured: FrozenMap  # legal-exception id -> CompiledRule (the honour rule)
     declared: FrozenMap  # (subject, item) -> frozenset of purposes declared for it
-    files: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # the files compiled, dependencies first, the policy last
+    meta_clauses: tuple[str, ...] = ()  # clauses cited by the policy's metadata lines
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with this id."""

@@ -17,6 +17,7 @@ from dsl.errors import CoopcheckError, Diagnostic, line_of
 from .api import load_file, load_policy
 from .decide import decide
 from .decision import Decision
+from .inventory import check_inventory, inventory_path
 from .ruleset import BASIS_ORDER, Ruleset
 from .scenario import Scenario
 from .vocabulary import UnknownTerm
@@ -43,6 +44,8 @@ class FileResult:
     file: str
     cases: tuple[CaseResult, ...] = ()
     errors: tuple[Diagnostic, ...] = ()
+    inventory: tuple[Diagnostic, ...] = ()  # clause-inventory problems (count as failures)
+    inventory_file: str | None = None
 
 
 def find_test_files(paths: list[Path]) -> list[Path]:
@@ -82,7 +85,12 @@ def run_file(path: Path, shown: str | None = None) -> FileResult:
         if not isinstance(stmt, (ast.Case, ast.TestsHeader)):
             errors.append(Diagnostic("E306", "a test file holds only `tests for` and `case` statements",
                                      stmt.span, source_line=line_of(source, stmt.span.line)))
-    return FileResult(shown, tuple(results), tuple(errors))
+    inventory, inventory_file = (), None
+    if ruleset.files:
+        candidate = inventory_path(Path(ruleset.files[-1]))
+        if candidate.is_file():
+            inventory, inventory_file = tuple(check_inventory(ruleset, candidate)), str(candidate)
+    return FileResult(shown, tuple(results), tuple(errors), inventory, inventory_file)
 
 
 def _target(module: ast.Module, path: Path, source: str) -> Ruleset:

@@ -36,6 +36,21 @@ def run(args: argparse.Namespace) -> int:
         for diag in result.errors:
             had_errors = True
             print(diag.render() + "\n", file=sys.stderr)
+        if result.inventory_file is not None:
+            if result.inventory:
+                failed += 1
+                if args.format == "text":
+                    print(f"FAIL clause inventory {display_path(Path(result.inventory_file))}")
+                    for diag in result.inventory:
+                        print("\n".join("  " + line for line in diag.render().splitlines()))
+                    print()
+            else:
+                passed += 1
+                if args.verbose and args.format == "text":
+                    print(f"PASS clause inventory {display_path(Path(result.inventory_file))}")
+            report.append({"file": result.inventory_file, "name": "clause inventory",
+                           "passed": not result.inventory,
+                           "failures": [d.to_json() for d in result.inventory]})
         for case in result.cases:
             if case.passed:
                 passed += 1

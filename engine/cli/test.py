@@ -31,12 +31,14 @@ def run(args: argparse.Namespace) -> int:
     passed = failed = 0
     had_errors = False
     report = []
+    inventories_seen: set[str] = set()
     for path in files:
         result = run_file(path, display_path(path))
         for diag in result.errors:
             had_errors = True
             print(diag.render() + "\n", file=sys.stderr)
-        if result.inventory_file is not None:
+        if result.inventory_file is not None and result.inventory_file not in inventories_seen:
+            inventories_seen.add(result.inventory_file)
             if result.inventory:
                 failed += 1
                 if args.format == "text":

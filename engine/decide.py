@@ -70,7 +70,8 @@ def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
     key = (sc.action, sc.subject, item)
     blocking: list[Reason] = []
     blockers: list[CompiledRule] = []
-    lifted: list[CompiledRule] = []
+    lifted: list[CompiledRule] = []  # consent requirements met by consent
+    excused: list[CompiledRule] = []  # requirements set aside by a legal exception
     obligations: list[str] = []
     for rule in ruleset.bar_index.get(key, ()):
         hit = _bar_matches(rule, sc)
@@ -78,6 +79,8 @@ def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
             continue
         if any(_holds(e, ruleset, sc) for e in rule.exceptions):
             obligations.extend(rule.obligations)
+            if rule.kind == "requirement" and not (sc.consent and CONSENT in rule.exceptions):
+                excused.append(rule)
             continue
         if rule.kind == "requirement":
             if sc.consent:
@@ -117,8 +120,10 @@ def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
     best = min(rank for rank, _ in candidates)
     basis = BASIS_ORDER[best]
     deciding = [rule for rank, rule in candidates if rank == best]
-    if sc.action == "collect" and basis == "purpose" and lifted:
-        basis = "consent"  # a consent requirement had to be met: consent made it lawful
+    if sc.action == "collect" and basis == "purpose" and (lifted or excused):
+        # a requirement had to be met: what met it made the collection lawful
+        basis = "consent" if lifted else "legal_exception"
+        lifted = lifted or excused
     for rule in deciding:
         obligations.extend(rule.obligations)
     notices = [r for r in ruleset.notice_index.get(key, ()) if _bar_matches(r, sc) is True]

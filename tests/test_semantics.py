@@ -222,3 +222,12 @@ def test_obligations_from_grants_and_notice_requirements_are_reported_with_their
     assert out.basis == "entrustment" and out.obligations == ("supervise_contractor",)
     collected = d(rs, action="collect", data=["name"], purpose="delivery")
     assert collected.obligations == ("notify_purpose",) and "demo:6" in collected.rules
+
+
+def test_5_bases_collect_under_a_legal_exception_reports_it():
+    rs = policy("sensitive data may be used for welfare services   [u]\n"
+                "honour legal exceptions: by law   [h]\n")
+    out = d(rs, action="collect", data=["sensitive_data"], purpose="welfare_services", exception="by_law")
+    assert out.basis == "legal_exception" and any(r.startswith("appi:") for r in out.rules)
+    assert d(rs, action="collect", data=["sensitive_data"], purpose="welfare_services",
+             exception="protect_life").decision == "deny"  # not honoured

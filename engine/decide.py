@@ -123,16 +123,16 @@ def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
     if sc.action == "collect" and basis == "purpose" and (lifted or excused):
         # a requirement had to be met: what met it made the collection lawful
         basis = "consent" if lifted else "legal_exception"
-        lifted = lifted or excused
     for rule in deciding:
         obligations.extend(rule.obligations)
     notices = [r for r in ruleset.notice_index.get(key, ()) if _bar_matches(r, sc) is True]
     for rule in notices:
         obligations.extend(rule.obligations)
-    reasons = [Reason("permitted", item, r.id, r.citation, basis=basis) for r in deciding]
+    reasons = [Reason("permitted", item, r.id, r.citation, basis=BASIS_ORDER[best]) for r in deciding]
     reasons += [Reason("consent_met", item, r.id, r.citation) for r in lifted]
+    reasons += [Reason("exception_met", item, r.id, r.citation, value=sc.exception) for r in excused]
     reasons += [Reason("obligation", item, r.id, r.citation, allowed=r.obligations) for r in notices]
-    used = list({r.id: r for r in deciding + lifted + notices}.values())
+    used = list({r.id: r for r in deciding + lifted + excused + notices}.values())
     return ItemDecision(item, "permit", basis, tuple(r.id for r in used), _citations(used),
                         tuple(sorted(set(obligations))), tuple(reasons))
 

@@ -282,6 +282,8 @@ def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files
                 for subject in (vocab.down(written_subjects) if written_subjects else subjects):
                     for item in vocab.down(rule.written["items"]):
                         grants[(action, subject, item)].append(rule)
+    # The purposes declared for (subject, item): what a plain use grant covers. (A bar on
+    # using the item can still withdraw one; the decision checks that, as it depends on consent.)
     declared: dict = defaultdict(set)
     for (action, subject, item), found in grants.items():
         if action != "use":

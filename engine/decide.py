@@ -45,12 +45,38 @@ def _bar_matches(rule: CompiledRule, sc: Scenario) -> tuple[str, str] | None | b
     return True
 
 
+def _bars_use(bar: CompiledRule, purpose: str) -> bool:
+    """Whether ``bar`` forbids using an item it covers for ``purpose`` (absent its exceptions)."""
+    if bar.recipients is not None and not bar.complement:
+        return False  # a bar about recipients says nothing about the co-op's own use
+    if bar.complement:
+        return bar.purposes is not None and purpose not in bar.purposes
+    return bar.purposes is None or purpose in bar.purposes
+
+
+def _declared(ruleset: Ruleset, sc: Scenario, item: str) -> bool:
+    """Whether the scenario's purpose is a declared purpose of use for its subject and item:
+    a plain use grant covers it and no bar on that use (a narrower closed list, a
+    prohibition, a consent requirement) withholds it in this scenario."""
+    if sc.purpose not in ruleset.declared.get((sc.subject, item), ()):
+        return False
+    for bar in ruleset.bar_index.get(("use", sc.subject, item), ()):
+        if not _bars_use(bar, sc.purpose):
+            continue
+        if any(_holds(e, ruleset, sc) for e in bar.exceptions):
+            continue
+        if bar.kind == "requirement" and sc.consent:
+            continue
+        return False
+    return True
+
+
 def _grant_basis(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) -> str | None:
     """The basis a grant gives this scenario, or None if it does not apply."""
     if rule.verb in _SHARE_VERBS and rule.recipients is not None and sc.recipient not in rule.recipients:
         return None
     if rule.declared_purposes:
-        if sc.purpose not in ruleset.declared.get((sc.subject, item), ()):
+        if not _declared(ruleset, sc, item):
             return None
     elif rule.purposes is not None and sc.purpose not in rule.purposes:
         return None
@@ -159,7 +185,7 @@ def _near_misses(ruleset: Ruleset, sc: Scenario, item: str, limit: int = 3) -> l
         if rule.verb in _SHARE_VERBS and rule.recipients is not None and sc.recipient not in rule.recipients:
             misses.append(("recipient", sc.recipient, rule.written["recipients"]))
         if rule.declared_purposes:
-            if sc.purpose not in ruleset.declared.get((sc.subject, item), ()):
+            if not _declared(ruleset, sc, item):
                 misses.append(("purpose", sc.purpose, ()))
         elif rule.purposes is not None and sc.purpose not in rule.purposes:
             misses.append(("purpose", sc.purpose, rule.written["purposes"]))

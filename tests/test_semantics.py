@@ -231,3 +231,13 @@ def test_5_bases_collect_under_a_legal_exception_reports_it():
     assert out.basis == "legal_exception" and any(r.startswith("appi:") for r in out.rules)
     assert d(rs, action="collect", data=["sensitive_data"], purpose="welfare_services",
              exception="protect_life").decision == "deny"  # not honoured
+
+
+def test_6_subjects_any_declared_purpose_respects_narrower_closed_lists():
+    rs = policy("personal data may be used for product info and kyosai   [g]\n"
+                "kyosai contract info may only be used for kyosai   [c]\n"
+                "personal data may be entrusted to contractors for any declared purpose   [e]\n")
+    sc = dict(action="share", recipient="contractor", data=["kyosai_contract_info"])
+    assert d(rs, **sc, purpose="kyosai_contract").basis == "entrustment"
+    assert d(rs, **sc, purpose="product_info").decision == "deny"
+    assert d(rs, **dict(sc, data=["name"]), purpose="product_info").basis == "entrustment"

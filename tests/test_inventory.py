@@ -26,8 +26,10 @@ def test_shipped_inventory_is_complete(coop):
     assert check_inventory(load_policy(coop), policies_dir() / f"{coop}.clauses") == []
 
 
-def test_aizu_has_an_inventory():
-    assert (policies_dir() / "aizu.clauses").is_file()
+def test_every_shipped_policy_has_an_inventory():
+    assert set(shipped_policies()) == {"aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko"}
+    for coop in shipped_policies():
+        assert (policies_dir() / f"{coop}.clauses").is_file(), coop
 
 
 def test_a_clause_neither_cited_nor_explained_fails(tmp_path):

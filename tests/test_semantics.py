@@ -177,7 +177,9 @@ def test_7_law_baseline_foreign_third_party_needs_consent_even_for_joint_users()
 
 
 def test_7_law_baseline_applies_to_every_shipped_policy():
-    for coop in ("aizu",):
+    from engine import shipped_policies
+
+    for coop in shipped_policies():
         rs = load_policy(coop)
         out = d(rs, action="collect", data=["sensitive_data"], purpose="welfare_services")
         assert out.decision == "deny"

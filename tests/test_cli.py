@@ -733,3 +733,11 @@ def test_lang_ja_json_reasons_are_japanese_and_fields_stay_ids(cli):
 def test_lang_en_is_the_default_with_labels_beside_ids(cli):
     code, out, _ = cli(*JCCU_FLAGS)
     assert out.startswith("PERMIT") and "`purchase_history` (購買履歴)" in out
+
+
+def test_coop_all_gives_five_decisions_each_with_a_clause(cli):
+    code, out, _ = cli(*(["check", "--coop", "all"] + JCCU_FLAGS[3:]))
+    assert code == 0
+    for coop in ("aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko"):
+        row = next(line for line in out.splitlines() if line.startswith(f"│ {coop} "))
+        assert f"{coop} " in row.split("│")[5], row  # the clause column names the co-op's clause

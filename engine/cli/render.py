@@ -16,14 +16,14 @@ HEADINGS = {
            "no": "no — consent alone would not permit this", "of": "of", "with": "with", "for": "for",
            "with_consent": "with consent", "claiming": "claiming",
            "table": ["co-op", "decision", "basis", "obligations", "clauses", "permit with consent?"],
-           "table_yes": "yes", "table_no": "no"},
+           "table_yes": "yes", "table_no": "no", "closest": "closest:"},
     "ja": {"PERMIT": "許可", "DENY": "不許可", "coop": "生協", "basis": "根拠",
            "obligations": "義務", "consent": "同意があれば", "because": "理由",
            "cited": "根拠条項", "rules": "ルール", "yes": "許可される", "no": "同意だけでは許可されない",
            "of": "本人:", "with": "提供先:", "for": "目的:", "with_consent": "本人同意あり",
            "claiming": "援用する例外:",
            "table": ["生協", "判定", "根拠", "義務", "根拠条項", "同意があれば許可?"],
-           "table_yes": "はい", "table_no": "いいえ"},
+           "table_yes": "はい", "table_no": "いいえ", "closest": "最も近い条項:"},
 }
 ACTIONS_JA = {"use": "利用", "collect": "取得", "share": "提供", "publish": "掲載・公表"}
 
@@ -93,6 +93,9 @@ def render_table(decisions: list[Decision], lang: str = "en") -> str:
     for d in decisions:
         consent = "—" if d.permitted else (h["table_yes"] if d.would_permit_with_consent else h["table_no"])
         verdict = h["PERMIT"] if d.permitted else h["DENY"]
-        rows.append([d.coop, verdict, basis_text(d.basis), ", ".join(d.obligations) or "—",
-                     "\n".join(d.citations) or "—", consent])
+        clauses = "\n".join(d.citations)
+        if not clauses:  # a default deny: name the clauses of the grants that came closest
+            near = dict.fromkeys(r.citation for r in d.reasons if r.code == "near_miss" and r.citation)
+            clauses = "\n".join(f"{h['closest']} {c}" for c in near) or "—"
+        rows.append([d.coop, verdict, basis_text(d.basis), ", ".join(d.obligations) or "—", clauses, consent])
     return tabulate(rows, headers=h["table"], tablefmt="simple_grid")

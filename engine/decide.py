@@ -71,20 +71,27 @@ def _declared(ruleset: Ruleset, sc: Scenario, item: str) -> bool:
     return True
 
 
-def _grant_basis(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) -> str | None:
-    """The basis a grant gives this scenario, or None if it does not apply."""
+def _outside(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str):
+    """The parts of the scenario a grant's recipients and purposes do not cover, as
+    ``(dimension, value, allowed)``; item and subject are matched by the index."""
     if rule.verb in _SHARE_VERBS and rule.recipients is not None and sc.recipient not in rule.recipients:
-        return None
+        yield ("recipient", sc.recipient, rule.written["recipients"])
     if rule.declared_purposes:
         if not _declared(ruleset, sc, item):
-            return None
+            yield ("purpose", sc.purpose, ())
     elif rule.purposes is not None and sc.purpose not in rule.purposes:
+        yield ("purpose", sc.purpose, rule.written["purposes"])
+
+
+def _grant_basis(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) -> str | None:
+    """The basis a grant gives this scenario, or None if it does not apply."""
+    if next(_outside(rule, ruleset, sc, item), None) is not None:
         return None
     if sc.action == "collect" and rule.verb == "use" and rule.conditions:
         return None  # only a declared purpose of use makes collection lawful
     if not rule.conditions:
         return _VERB_BASIS[rule.verb]
-    if any(c not in (CONSENT,) and _holds(c, ruleset, sc) for c in rule.conditions):
+    if any(c != CONSENT and _holds(c, ruleset, sc) for c in rule.conditions):
         return "legal_exception"
     if CONSENT in rule.conditions and sc.consent:
         return "consent"
@@ -168,27 +175,18 @@ def _citations(rules) -> tuple[str, ...]:
 
 
 def _near_misses(ruleset: Ruleset, sc: Scenario, item: str, limit: int = 3) -> list[Reason]:
-    """Grants that match on every dimension but one (built only on a deny)."""
+    """Grants that match on every part but one (built only on a deny, so it may scan)."""
     vocab = ruleset.vocabulary
     found: list[Reason] = []
     for rule in ruleset.rules:
         if rule.kind not in ("grant", "closed") or sc.action not in rule.actions or rule.conditions:
             continue
-        items = vocab.down(rule.written["items"])
-        subjects = vocab.down(rule.written["subjects"]) if rule.written["subjects"] else \
-            (rule.subjects if rule.subjects is not None else None)
-        misses = []
-        if item not in items:
+        misses = list(_outside(rule, ruleset, sc, item))
+        if item not in vocab.down(rule.written["items"]):
             misses.append(("item", item, rule.written["items"]))
-        if subjects is not None and sc.subject not in subjects:
-            misses.append(("subject", sc.subject, rule.written["subjects"] or ("member",)))
-        if rule.verb in _SHARE_VERBS and rule.recipients is not None and sc.recipient not in rule.recipients:
-            misses.append(("recipient", sc.recipient, rule.written["recipients"]))
-        if rule.declared_purposes:
-            if not _declared(ruleset, sc, item):
-                misses.append(("purpose", sc.purpose, ()))
-        elif rule.purposes is not None and sc.purpose not in rule.purposes:
-            misses.append(("purpose", sc.purpose, rule.written["purposes"]))
+        subjects = rule.written["subjects"]  # empty: any subject
+        if subjects and sc.subject not in vocab.down(subjects):
+            misses.append(("subject", sc.subject, subjects))
         if len(misses) == 1:
             dim, value, allowed = misses[0]
             found.append(Reason("near_miss", item, rule.id, rule.citation, dimension=dim, value=value,

@@ -71,8 +71,9 @@ def _display_width(text: str) -> int:
 class CoopcheckError(Exception):
     """An error that stops loading or deciding: one or more located diagnostics."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]):
+    def __init__(self, diagnostics: Iterable[Diagnostic], *, field: str | None = None):
         self.diagnostics = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+        self.field = field  # the scenario field at fault, for input errors
         super().__init__(self.render())
 
     @property

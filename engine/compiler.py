@@ -74,7 +74,7 @@ class _Compiler:
         return Vocabulary.build(terms)
 
     # -- names ----------------------------------------------------------------------------
-    def resolve(self, term: ast.Term, kind: str) -> str | None:
+    def resolve(self, term: ast.Term, kind: str | tuple[str, ...]) -> str | None:
         try:
             return self.vocab.resolve(term.text, kind)
         except UnknownTerm as err:
@@ -128,7 +128,7 @@ class _Compiler:
         clause = node.citation.text if node.citation else None
         citation = (f"{prefix} {clause}" if prefix else clause) if clause else None
         common = dict(id=f"{module_id}:{span.line}", module=module_id, line=span.line,
-                      clause=clause, citation=citation, source=span.file)
+                      clause=clause, citation=citation, file=span.file)
         if isinstance(node, ast.Honour):
             excs = self.resolve_all(node.exceptions, "exception")
             rule = CompiledRule(kind="honour", verb="any", actions=frozenset(_ACTIONS), items=None,
@@ -157,7 +157,7 @@ class _Compiler:
             managed = None
             if node.managed_by is not None:
                 managed = node.managed_by.text if node.managed_by.quoted else \
-                    self._maybe(node.managed_by, ("coop", "party"))
+                    self.resolve(node.managed_by, ("coop", "party"))
             rule = CompiledRule(kind="grant", verb=node.verb, actions=VERB_ACTIONS[node.verb],
                                 items=self.down(items), subjects=self.down(subjects),
                                 recipients=self.down(recipients), purposes=self.down(purposes),
@@ -185,13 +185,6 @@ class _Compiler:
                                 obligations=("notify_purpose",) if "notice" in node.needs else (),
                                 **common)
         return rule if len(self.errors) == before else None
-
-    def _maybe(self, term: ast.Term, kinds) -> str | None:
-        try:
-            return self.vocab.resolve(term.text, kinds)
-        except UnknownTerm as err:
-            self.error("E201", err.message, term.span, err.help)
-            return None
 
     # -- whole ruleset --------------------------------------------------------------------
     def compile(self) -> Ruleset:

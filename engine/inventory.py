@@ -87,7 +87,7 @@ def check_inventory(ruleset: Ruleset, path: Path) -> list[Diagnostic]:
     for label, rules in cited.items():
         if label not in listed:
             where = rules[0] if rules else None
-            span = Span(where.source, where.line, 1, where.line, 2) if where is not None and where.source else None
+            span = Span(where.file, where.line, 1, where.line, 2) if where is not None and where.file else None
             problems.append(Diagnostic(
                 "E502", f"`{label}` is cited but is not a clause of the inventory `{shown}`", span,
                 "fix the citation or add the clause to the inventory"))

@@ -64,7 +64,7 @@ class CompiledRule:
     clause: str | None = None
     module: str = ""
     line: int = 0
-    source: str | None = field(default=None, eq=False)
+    file: str | None = field(default=None, eq=False)  # the rule file, as shown in messages
 
     @property
     def is_bar(self) -> bool:

@@ -49,10 +49,7 @@ class Scenario:
 
 
 def _input_error(code: str, message: str, help: str | None = None, field: str | None = None) -> CoopcheckError:
-    diag = Diagnostic(code, message, None, help)
-    err = CoopcheckError([diag])
-    err.field = field  # type: ignore[attr-defined]
-    return err
+    return CoopcheckError([Diagnostic(code, message, None, help)], field=field)
 
 
 def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str | None = None) -> Scenario:

@@ -98,9 +98,8 @@ def _error_object(err: CoopcheckError, line: int | None) -> dict:
     obj = diag.to_json()
     if line is not None:
         obj["line"] = line
-    field = getattr(err, "field", None)
-    if field:
-        obj["field"] = field
+    if err.field:
+        obj["field"] = err.field
     return {"error": obj}
 
 

@@ -49,7 +49,7 @@ def scenario_line(decision: Decision, lang: str = "en") -> str:
     return " ".join(parts)
 
 
-def basis_text(basis: str, lang: str = "en") -> str:
+def basis_text(basis: str) -> str:
     """``joint_use (共同利用)``."""
     return f"{basis} ({BASIS_WORDS['ja'][basis]})" if basis in BASIS_WORDS["ja"] else basis
 

@@ -19,8 +19,7 @@ from .decide import decide
 from .decision import Decision
 from .inventory import check_inventory, inventory_path
 from .ruleset import BASIS_ORDER, Ruleset
-from .scenario import Scenario
-from .vocabulary import UnknownTerm
+from .scenario import Scenario, scenario_from_dict
 
 BASES = BASIS_ORDER + ("none", "mixed")
 
@@ -110,32 +109,27 @@ def _target(module: ast.Module, path: Path, source: str) -> Ruleset:
                                          source_line=line_of(source, target.span.line))]) from None
 
 
-def _resolve(term: ast.Term, kind: str, ruleset: Ruleset, source: str) -> str:
-    try:
-        return ruleset.vocabulary.resolve(term.text, kind)
-    except UnknownTerm as err:
-        raise CoopcheckError([Diagnostic("E201", err.message, term.span, err.help,
-                                         source_line=line_of(source, term.span.line))]) from None
-
-
 def _scenario(sc: ast.CaseScenario, ruleset: Ruleset, source: str) -> Scenario:
-    items = tuple(dict.fromkeys(_resolve(t, "item", ruleset, source) for t in sc.items))
-    recipient = _resolve(sc.recipient, "party", ruleset, source) if sc.recipient else None
-    if sc.action == "share" and recipient is None:
-        raise CoopcheckError([Diagnostic("E403", "a `share` case needs a recipient (`with …`)", sc.span,
-                                         source_line=line_of(source, sc.span.line))])
-    if sc.action == "publish":
-        recipient = recipient or "public"
-    elif sc.action != "share" and recipient is not None:
-        raise CoopcheckError([Diagnostic("E405", f"action `{sc.action}` takes no recipient", sc.recipient.span,
-                                         source_line=line_of(source, sc.recipient.span.line))])
-    return Scenario(
-        action=sc.action, items=items,
-        purpose=_resolve(sc.purpose, "purpose", ruleset, source),
-        subject=_resolve(sc.subject, "subject", ruleset, source) if sc.subject else "member",
-        recipient=recipient, consent=sc.consent,
-        exception=_resolve(sc.exception, "exception", ruleset, source) if sc.exception else None,
-        coop=ruleset.coop)
+    """Validate a case's scenario exactly as a JSON scenario is validated; an error points
+    at the part of the case it is about."""
+    data = {"action": sc.action, "data": [t.text for t in sc.items], "purpose": sc.purpose.text,
+            "consent": sc.consent}
+    parts: dict[str, ast.Span | None] = {"purpose": sc.purpose.span, "action": sc.span, "recipient": sc.span}
+    items = [t.span for t in sc.items if t.span]
+    if items:
+        parts["data"] = ast.Span(items[0].file, items[0].line, items[0].column,
+                                 items[-1].end_line, items[-1].end_column)
+    for name, term in (("subject", sc.subject), ("recipient", sc.recipient), ("exception", sc.exception)):
+        if term is not None:
+            data[name] = term.text
+            parts[name] = term.span
+    try:
+        return scenario_from_dict(data, ruleset.vocabulary, coop=ruleset.coop)
+    except CoopcheckError as err:
+        d = err.diagnostics[0]
+        span = parts.get(err.field or "") or sc.span
+        raise CoopcheckError([Diagnostic(d.code, d.message, span, d.help,
+                                         source_line=line_of(source, span.line))]) from None
 
 
 def _compare(expect: ast.Expectation, decision: Decision, ruleset: Ruleset, source: str,

@@ -13,10 +13,6 @@ from engine.testing import run_file
 POLICIES = shipped_policies()
 
 
-def test_the_five_coops_will_live_here():
-    assert "aizu" in POLICIES
-
-
 @pytest.mark.parametrize("coop", POLICIES)
 def test_policy_compiles_with_metadata_and_citations(coop):
     rs = load_policy(coop)

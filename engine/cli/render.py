@@ -77,7 +77,9 @@ def render_decision(decision: Decision, coop_name: str | None = None, lang: str 
     if not decision.permitted:
         lines.append(row("consent", h["yes"] if decision.would_permit_with_consent else h["no"]))
     lines.append(f"  {h['because']}:")
-    lines.extend(f"    - {text}" for text in decision.reason_texts(lang))
+    # the consent line above already says what consent would do
+    lines.extend(f"    - {text}" for reason, text in zip(decision.reasons, decision.reason_texts(lang))
+                 if reason.code != "consent_would_permit")
     if decision.citations:
         lines.append(f"  {h['cited']}:")
         lines.extend(f"    - {c}" for c in decision.citations)

@@ -95,6 +95,16 @@ def test_wheel_shipped_tests(installed, tmp_path):
     assert int(passed) > 0 and rest == "0 failed", last
 
 
+def test_wheel_carries_clause_inventories(installed, tmp_path):
+    """The installed policies carry their `.clauses` files, so `coopcheck test` checks them."""
+    proc = _run([_coopcheck(installed), "test", "--format", "json"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    entries = report["cases"]
+    inventories = [e for e in entries if e["name"] == "clause inventory"]
+    assert len(inventories) == 5 and all(e["passed"] for e in inventories), inventories
+
+
 def test_wheel_is_not_the_checkout(installed, tmp_path):
     """The installed package, not the repository, is what ran."""
     python = installed / ("python.exe" if os.name == "nt" else "python")

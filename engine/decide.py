@@ -218,3 +218,75 @@ def decide(ruleset: Ruleset, sc: Scenario) -> Decision:
         reasons += (Reason("consent_would_permit"),)
     return Decision(ruleset.coop, sc, "permit" if permitted else "deny", basis, obligations,
                     citations, rules, reasons, would, results, ruleset.vocabulary)
+
+
+# ---- per-part tests for explanations (engine.explain). decide() does not call these; each
+# ---- reuses the private test above so an explanation cannot drift from the decision.
+
+def condition_holds(code: str, ruleset: Ruleset, sc: Scenario) -> bool:
+    """Whether one condition or exception code (``consent``, ``*`` or a legal-exception id)
+    holds in the scenario."""
+    return _holds(code, ruleset, sc)
+
+
+def grant_basis(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) -> str | None:
+    """The basis a grant indexed for ``(sc.action, sc.subject, item)`` gives, or None."""
+    return _grant_basis(rule, ruleset, sc, item)
+
+
+def bar_hit(rule: CompiledRule, sc: Scenario) -> tuple[str, str] | None | bool:
+    """For a bar indexed for the scenario: True (or, for a closed list, the ``(part, value)``
+    outside its list) when it applies, else None/False."""
+    return _bar_matches(rule, sc)
+
+
+def grant_parts_outside(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str):
+    """Every part of the scenario a grant (or a closed list read as a grant) does not cover,
+    as ``(part, asked, allowed)`` in the order item, subject, recipient, purpose, condition.
+
+    Empty exactly when the grant is indexed for ``(sc.action, sc.subject, item)`` and gives a
+    basis. ``allowed`` is what the rule wrote; for a condition it is the condition codes, and
+    ``asked`` is ``"collect"`` when a conditional use grant cannot make a collection lawful.
+    """
+    vocab = ruleset.vocabulary
+    written = rule.written
+    if rule.kind == "closed":  # indexed as a grant by what it lists, not by overlap
+        items = vocab.down(written["items"])
+        subjects = vocab.down(written["subjects"]) if written["subjects"] else None
+    else:
+        items, subjects = rule.items, rule.subjects
+    out = []
+    if sc.action not in rule.actions:
+        out.append(("action", sc.action, ()))
+    if items is not None and item not in items:
+        out.append(("item", item, written["items"]))
+    if subjects is not None and sc.subject not in subjects:
+        out.append(("subject", sc.subject, written["subjects"]))
+    out.extend(_outside(rule, ruleset, sc, item))
+    if rule.conditions:
+        if sc.action == "collect" and rule.verb == "use":
+            out.append(("condition", "collect", rule.conditions))
+        elif not any(_holds(c, ruleset, sc) for c in rule.conditions):
+            out.append(("condition", None, rule.conditions))
+    return out
+
+
+def bar_parts_outside(rule: CompiledRule, sc: Scenario, item: str):
+    """Every part of the scenario outside the terms a bar or notice rule is about, as
+    ``(part, asked, written)``; a closed list's own list is not counted (falling outside it
+    is what makes it apply). Empty exactly when the rule is indexed for the scenario's key
+    and (except for a closed list) its recipients and purposes reach the scenario."""
+    written = rule.written
+    out = []
+    if sc.action not in rule.actions:
+        out.append(("action", sc.action, ()))
+    if rule.items is not None and item not in rule.items:
+        out.append(("item", item, written["items"]))
+    if rule.subjects is not None and sc.subject not in rule.subjects:
+        out.append(("subject", sc.subject, written["subjects"]))
+    if not rule.complement:
+        if rule.recipients is not None and sc.recipient not in rule.recipients:
+            out.append(("recipient", sc.recipient, written["recipients"]))
+        if rule.purposes is not None and sc.purpose not in rule.purposes:
+            out.append(("purpose", sc.purpose, written["purposes"]))
+    return out

@@ -1,0 +1,170 @@
+"""Scenario input shared by the commands that decide (``check``, ``explain``): the scenario
+flags, ``--json FILE|-`` (one object, an array or JSON Lines), ``--coop ID|all``, and the
+error objects written for bad lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Iterator
+
+from attrs import frozen
+
+from dsl.errors import CoopcheckError, Diagnostic
+
+from ..api import load_policy, shipped_policies
+from ..ruleset import Ruleset
+
+REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
+
+
+def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the scenario flags, ``--json``, ``--format``, ``--lang`` and ``--fail-on-deny``."""
+    p.add_argument("--coop", help="policy id (aizu, ibaraki, …), a co-op's name, or `all`")
+    p.add_argument("--action", help="use | collect | share | publish")
+    p.add_argument("--data", help="data items, comma-separated (id, label or alias)")
+    p.add_argument("--recipient", help="who receives the data (required for share)")
+    p.add_argument("--purpose", help="the purpose of the use")
+    p.add_argument("--subject", help="whose data it is (default: member)")
+    p.add_argument("--consent", action="store_true", help="the data subject has consented")
+    p.add_argument("--exception", help="a legal exception claimed (by_law, protect_life, …)")
+    p.add_argument("--json", metavar="FILE", help="read scenarios as JSON from FILE, or `-` for stdin")
+    p.add_argument("--format", choices=("text", "json"), default=None,
+                   help="output format (default: text for flags, json for --json)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en",
+                   help="language of verdicts and reasons (default: en, Japanese labels beside ids)")
+    p.add_argument("--fail-on-deny", action="store_true", help="exit 1 if anything is denied")
+
+
+class Policies:
+    """Rulesets loaded on first use during one command run."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Ruleset] = {}
+
+    def get(self, coop: str) -> list[Ruleset]:
+        """The rulesets for a policy id, a co-op's name, or ``all``."""
+        ids = shipped_policies() if coop == "all" else [coop]
+        out = []
+        for cid in ids:
+            if cid not in self._loaded:
+                rs = load_policy(cid)
+                self._loaded[cid] = rs
+                self._loaded[rs.coop] = rs
+            out.append(self._loaded[cid])
+        return out
+
+
+def flags_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    """The scenario given as flags, in the JSON contract (terms not yet resolved)."""
+    data = {"action": args.action, "purpose": args.purpose, "consent": args.consent}
+    if args.data is not None:
+        data["data"] = [d.strip() for d in args.data.split(",") if d.strip()]
+    for name in ("recipient", "subject", "exception"):
+        value = getattr(args, name)
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def missing_flags(args: argparse.Namespace) -> list[str]:
+    """The required scenario flags not given (``--coop``, ``--action``, ``--data``, ``--purpose``)."""
+    return [f"--{n}" for n in REQUIRED_FLAGS if getattr(args, n) is None]
+
+
+def read_json_text(args: argparse.Namespace, command: str) -> str | None:
+    """The text of ``--json FILE|-``; None (after printing an error) when it cannot be read."""
+    try:
+        if args.json == "-":
+            return sys.stdin.read()
+        with open(args.json, encoding="utf-8") as f:
+            return f.read()
+    except OSError as err:
+        print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
+    except UnicodeDecodeError as err:
+        print(f"coopcheck {command}: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
+    return None
+
+
+def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
+    """(line number, parsed object, error) for one JSON value, an array, or JSON Lines."""
+    stripped = text.strip()
+    if not stripped:
+        return
+    try:
+        whole = json.loads(stripped)
+    except (json.JSONDecodeError, RecursionError):
+        whole = None
+    else:
+        if isinstance(whole, list):
+            for i, obj in enumerate(whole, 1):
+                yield i, obj, None
+        else:
+            yield 1, whole, None
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line), None
+        except json.JSONDecodeError as err:
+            yield number, None, CoopcheckError([Diagnostic(
+                "E406", f"invalid JSON: {err.msg.lower()} at column {err.colno}", None,
+                "each line must be one JSON object")])
+        except RecursionError:
+            yield number, None, CoopcheckError([Diagnostic(
+                "E406", "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
+
+
+@frozen
+class Job:
+    """One scenario read from JSON: its line, the rulesets it is for and its fields (without
+    ``coop``), or the error that stops it."""
+
+    line: int
+    rulesets: tuple[Ruleset, ...] = ()
+    body: dict | None = None
+    error: CoopcheckError | None = None
+
+
+def json_jobs(text: str, default_coop: str | None, policies: Policies) -> Iterator[Job]:
+    """The scenarios of a JSON input with their rulesets (``coop`` in the scenario, else
+    ``default_coop``), each bad line as a :class:`Job` with an error."""
+    for number, obj, error in read_scenarios(text):
+        if error is not None:
+            yield Job(number, error=error)
+            continue
+        try:
+            if not isinstance(obj, dict):
+                raise CoopcheckError([Diagnostic("E404", "a scenario must be a JSON object", None)])
+            coop = obj.get("coop") if obj.get("coop") is not None else default_coop
+            if coop is None:
+                raise CoopcheckError([Diagnostic("E403", "missing field `coop`", None,
+                                                 "give `coop` in the scenario or --coop on the command line")])
+            if not isinstance(coop, str):
+                raise CoopcheckError([Diagnostic("E404", "field `coop` must be a policy id or `all`", None)])
+            rulesets = tuple(policies.get(coop))
+        except CoopcheckError as err:
+            yield Job(number, error=err)
+            continue
+        yield Job(number, rulesets, {k: v for k, v in obj.items() if k != "coop"})
+
+
+def error_object(err: CoopcheckError, line: int | None) -> dict:
+    """The ``{"error": {...}}`` object written for a bad scenario."""
+    diag = err.diagnostics[0]
+    obj = diag.to_json()
+    if line is not None:
+        obj["line"] = line
+    if err.field:
+        obj["field"] = err.field
+    return {"error": obj}
+
+
+def print_error(err: CoopcheckError, line: int, fmt: str) -> None:
+    """Report a bad scenario line in the output stream, as JSON or text."""
+    if fmt == "json":
+        print(json.dumps(error_object(err, line), ensure_ascii=False))
+    else:
+        print(f"line {line}: {err.diagnostics[0].render()}")

@@ -1,0 +1,156 @@
+"""``coopcheck compare``: scenarios against several co-ops, as a matrix of decisions.
+
+Scenarios come from the scenario flags (one scenario), ``--json FILE|-`` (one object, an
+array or JSON Lines, as ``check`` reads them) or ``--scenarios FILE`` (JSON Lines, or a
+rule-file test file of ``case`` lines: its ``tests for`` line and its expectations are
+ignored, each case's scenario is decided against every co-op chosen and named by the case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import dsl
+from dsl import ast
+from dsl.errors import CoopcheckError, Diagnostic
+
+from ..api import load_file, load_policy, shipped_policies
+from ..compare import FORMATS, ScenarioInput, compare_matrix, render
+from ..ruleset import Ruleset
+from .inputs import flags_scenario, read_json_text, read_scenarios
+
+HELP = "decide scenarios against several co-ops and show the decisions side by side"
+
+_SCENARIO_FLAGS = ("action", "data", "recipient", "purpose", "subject", "exception")
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add ``compare``'s arguments."""
+    p.add_argument("--coop", default="all",
+                   help="`all` (default) or a comma-separated list of co-op ids, names or .policy files")
+    p.add_argument("--action", help="use | collect | share | publish")
+    p.add_argument("--data", help="data items, comma-separated (id, label or alias)")
+    p.add_argument("--recipient", help="who receives the data (required for share)")
+    p.add_argument("--purpose", help="the purpose of the use")
+    p.add_argument("--subject", help="whose data it is (default: member)")
+    p.add_argument("--consent", action="store_true", help="the data subject has consented")
+    p.add_argument("--exception", help="a legal exception claimed (by_law, protect_life, …)")
+    p.add_argument("--json", metavar="FILE", help="read scenarios as JSON (one object, an array or JSON Lines) "
+                   "from FILE, or `-` for stdin")
+    p.add_argument("--scenarios", metavar="FILE",
+                   help="read scenarios from FILE: JSON Lines, or `case` lines of a .test file")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the table (default: en)")
+    p.add_argument("--fail-on-deny", action="store_true", help="exit 1 if any co-op denies any scenario")
+
+
+def _error(message: str) -> int:
+    print(f"coopcheck compare: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _load(name: str) -> Ruleset:
+    if name.endswith((".policy", ".rules")) or Path(name).is_file():
+        return load_file(name)
+    return load_policy(name)
+
+
+def load_columns(spec: str) -> list[tuple[str, Ruleset]]:
+    """The co-ops of ``--coop``: ``all`` or a comma list of ids, names and policy files, as
+    ``(column name, ruleset)``; a co-op named twice (two versions of one file) is named by
+    what was written."""
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if names == ["all"] or not names:
+        names = shipped_policies()
+    loaded = [(name, _load(name)) for name in names]
+    ids = [rs.coop or name for name, rs in loaded]
+    return [(rs.coop if rs.coop and ids.count(rs.coop) == 1 else name, rs) for name, rs in loaded]
+
+
+def _json_inputs(text: str) -> Iterator[ScenarioInput]:
+    for number, obj, error in read_scenarios(text):
+        yield ScenarioInput(number, obj, error=error)
+
+
+def _case_inputs(text: str, filename: str) -> Iterator[ScenarioInput]:
+    """The scenarios of ``case`` lines (a test file; the header may be left out)."""
+    module = dsl.parse(text, filename)
+    for stmt in module.statements:
+        if isinstance(stmt, ast.TestsHeader):
+            continue
+        if not isinstance(stmt, ast.Case):
+            raise CoopcheckError([Diagnostic("E306", "a scenario file holds only `tests for` and `case` statements",
+                                             stmt.span, "write each scenario as `case \"name\": ... expect ...`")])
+        sc = stmt.scenario
+        fields: dict = {"action": sc.action, "data": [t.text for t in sc.items], "purpose": sc.purpose.text,
+                        "consent": sc.consent}
+        for name, term in (("subject", sc.subject), ("recipient", sc.recipient), ("exception", sc.exception)):
+            if term is not None:
+                fields[name] = term.text
+        yield ScenarioInput(stmt.span.line if stmt.span else 0, fields, name=stmt.name)
+
+
+def _is_json(text: str, path: str) -> bool:
+    if path.endswith((".json", ".jsonl")):
+        return True
+    if path.endswith(".test"):
+        return False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return stripped[0] in "{["
+    return True
+
+
+def scenario_inputs(args: argparse.Namespace) -> list[ScenarioInput] | int:
+    """The scenarios to compare, or an exit code after printing why there are none."""
+    flags = [f"--{n}" for n in _SCENARIO_FLAGS if getattr(args, n) is not None] + (
+        ["--consent"] if args.consent else [])
+    sources = [s for s, given in (("--json", args.json is not None), ("--scenarios", args.scenarios is not None),
+                                  ("scenario flags", bool(flags))) if given]
+    if len(sources) > 1:
+        return _error(f"give scenarios one way, not with {' and '.join(sources)}")
+    if args.json is not None:
+        text = read_json_text(args, "compare")
+        return 2 if text is None else list(_json_inputs(text))
+    if args.scenarios is not None:
+        try:
+            text = Path(args.scenarios).read_text(encoding="utf-8")
+        except OSError as err:
+            return _error(f"cannot read `{args.scenarios}`: {err.strerror}")
+        except UnicodeDecodeError as err:
+            return _error(f"`{args.scenarios}` is not UTF-8 text (byte {err.start})")
+        if _is_json(text, args.scenarios):
+            return list(_json_inputs(text))
+        try:
+            return list(_case_inputs(text, args.scenarios))
+        except CoopcheckError as err:
+            print(err.render(), file=sys.stderr)
+            return 2
+    missing = [f"--{n}" for n in ("action", "data", "purpose") if getattr(args, n) is None]
+    if missing:
+        return _error(f"missing {', '.join(missing)} (or give scenarios with --json FILE or --scenarios FILE)")
+    return [ScenarioInput(1, flags_scenario(args))]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``compare``: exit 0 all decided, 1 a deny with ``--fail-on-deny``, 2 an input error
+    (the other scenarios and co-ops still run)."""
+    try:
+        columns = load_columns(args.coop)
+    except CoopcheckError as err:
+        print(err.render(), file=sys.stderr)
+        return 2
+    except OSError as err:
+        return _error(f"cannot read `{err.filename}`: {err.strerror}")
+    inputs = scenario_inputs(args)
+    if isinstance(inputs, int):
+        return inputs
+    matrix = compare_matrix(columns, inputs, args.lang)
+    print(render(matrix, args.format))
+    if matrix.has_errors:
+        return 2
+    return 1 if args.fail_on_deny and matrix.has_denials else 0

@@ -1,0 +1,628 @@
+"""Exact policy diffs: every single-item scenario on which two rulesets decide differently,
+grouped into a few readable regions.
+
+The scenario space is finite: every action, subject, data item (leaf or inner term),
+recipient (``share`` takes any party, ``publish`` goes to ``public``, ``use`` and ``collect``
+take none), purpose, consent true/false, and no legal exception or any one of them. A
+scenario with several items is decided item by item and permitted only if every item is,
+so single-item scenarios say everything.
+
+The space has millions of points, so it is not enumerated. A decision looks only at the
+rules indexed under its ``(action, subject, item)`` key and tests set membership of the
+recipient, purpose and exception in their term sets. So per key (keys with the same rules
+in both rulesets form one group) each dimension splits into classes of values that no rule
+of either ruleset tells apart; one representative per class combination is decided, and
+the answer holds for every member of the combination. The differing cells are then merged
+into boxes — products of term sets, one outcome pair each — which are exact by
+construction: every member of a region decides as the region says, and every differing
+scenario lies in exactly one region.
+
+>>> from engine import load_policy
+>>> d = diff_rulesets(load_policy("aizu"), load_policy("kuruko"))
+>>> d.identical, d.scenarios_compared
+(False, 3754400)
+>>> r = next(r for r in d.regions if r.actions == ("share",) and "purchase_history" in r.items
+...          and r.a.basis == "joint_use")
+>>> r.b.decision, r.a.citations
+('deny', ('aizu 指針2 ◇商品・サービスの提供に関わっての共同利用',))
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Iterator
+
+from attrs import field, frozen
+
+from .decide import decide_item
+from .frozen import FrozenMap
+from .messages import BASIS_WORDS
+from .ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
+from .scenario import ACTIONS, Scenario
+from .vocabulary import Vocabulary
+
+#: The term kinds that make up a scenario, in the order regions list them.
+KINDS = ("subject", "item", "party", "purpose", "exception")
+
+MULTI_ITEM_NOTE = {
+    "en": "a scenario with several data items is decided item by item and permitted only if "
+          "every item is, so its decision follows from these",
+    "ja": "複数のデータ項目の場面は項目ごとに判定され、すべて許可のときだけ許可されるため、"
+          "これらの判定から決まる",
+}
+
+
+@frozen
+class Outcome:
+    """What one ruleset decides on every scenario of a region."""
+
+    decision: str
+    basis: str
+    citations: tuple[str, ...]
+    rules: tuple[str, ...]
+
+    def describe(self, lang: str = "en") -> str:
+        """``permits by joint use [clause]`` / ``denies [clause]`` / ``denies (no rule permits it)``."""
+        cited = " [" + "; ".join(self.citations) + "]" if self.citations else ""
+        if lang == "ja":
+            if self.decision == "permit":
+                return f"許可（{BASIS_WORDS['ja'][self.basis]}）{cited}"
+            return f"不許可{cited}" if cited else "不許可（許可するルールなし）"
+        if self.decision == "permit":
+            return f"permits by {self.basis.replace('_', ' ')}{cited}"
+        return f"denies{cited}" if cited else "denies (no rule permits it)"
+
+    def to_json(self) -> dict:
+        """``{"decision", "basis", "citations", "rules"}``."""
+        return {"decision": self.decision, "basis": self.basis, "citations": list(self.citations),
+                "rules": list(self.rules)}
+
+
+_WORDS = {
+    "en": {"of": "of", "with": "with", "for": "for", "any": {"subject": "any subject", "item": "any item",
+           "party": "any recipient", "purpose": "any purpose", "exception": "any legal exception"},
+           "all": "all of {}", "except": "{any} except {terms}", "consent": "with consent", "no_consent": "without consent",
+           "any_consent": "with or without consent", "any_claim": "claiming any legal exception or none",
+           "not_claiming": "not claiming {terms}", "claiming": "claiming", "no_exception": "no legal exception", "or": " or ", "sep": ", "},
+    "ja": {"of": "本人:", "with": "提供先:", "for": "目的:", "any": {"subject": "すべての本人", "item": "すべての項目",
+           "party": "すべての提供先", "purpose": "すべての目的", "exception": "すべての法令上の例外"},
+           "all": "{}（下位を含む）", "except": "{terms}以外の{any}", "consent": "本人同意あり", "no_consent": "本人同意なし",
+           "any_consent": "本人同意の有無を問わず", "any_claim": "法令上の例外の援用を問わず",
+           "not_claiming": "{terms}を援用しない", "claiming": "援用する例外:", "no_exception": "例外なし", "or": "・", "sep": "、"},
+}
+_ACTION_WORDS = {"en": {a: a for a in ACTIONS},
+                 "ja": {"use": "利用", "collect": "取得", "share": "提供", "publish": "掲載・公表"}}
+
+
+@frozen
+class Region:
+    """A box of single-item scenarios — every combination of its actions, subjects, items,
+    recipients, purposes, consent values and exceptions — on which ruleset A decides ``a``
+    and ruleset B decides ``b`` (and they differ). ``recipients`` is empty when the actions
+    take none; ``exceptions`` holds ``None`` for "no legal exception claimed"."""
+
+    actions: tuple[str, ...]
+    subjects: tuple[str, ...]
+    items: tuple[str, ...]
+    recipients: tuple[str, ...]
+    purposes: tuple[str, ...]
+    consent: tuple[bool, ...]
+    exceptions: tuple[str | None, ...]
+    a: Outcome
+    b: Outcome
+    size: int
+
+    def scenarios(self) -> Iterator[Scenario]:
+        """Every single-item scenario of the region (for tests and small regions)."""
+        for action in self.actions:
+            for subject in self.subjects:
+                for item in self.items:
+                    for recipient in self.recipients or (None,):
+                        for purpose in self.purposes:
+                            for consent in self.consent:
+                                for exception in self.exceptions:
+                                    yield Scenario(action, (item,), purpose, subject, recipient,
+                                                   consent, exception)
+
+    def contains(self, sc: Scenario) -> bool:
+        """Whether a single-item scenario lies in the region."""
+        return (sc.action in self.actions and sc.subject in self.subjects and len(sc.items) == 1
+                and sc.items[0] in self.items and (sc.recipient in self.recipients if self.recipients
+                                                   else sc.recipient is None)
+                and sc.purpose in self.purposes and sc.consent in self.consent
+                and sc.exception in self.exceptions)
+
+    def scope(self, vocabulary: Vocabulary, lang: str = "en", universe: FrozenMap | None = None) -> str:
+        """The action, items, subjects, recipients and purposes of the region in words, terms
+        collapsed to a parent when all its children are in
+        (``share {all of basic info} of member with jccu for {delivery, billing}``)."""
+        lang = "ja" if lang == "ja" else "en"
+        w = _WORDS[lang]
+
+        def terms(ids, kind):
+            return collapse(ids, kind, vocabulary, (universe or {}).get(kind), lang)
+
+        parts = [w["sep"].join(_ACTION_WORDS[lang][a] for a in self.actions), terms(self.items, "item"),
+                 f"{w['of']} {terms(self.subjects, 'subject')}"]
+        if self.recipients and not set(self.actions) <= {"publish"}:  # publishing goes to the public
+            parts.append(f"{w['with']} {terms(self.recipients, 'party')}")
+        parts.append(f"{w['for']} {terms(self.purposes, 'purpose')}")
+        return " ".join(parts)
+
+    def conditions(self, vocabulary: Vocabulary, lang: str = "en", universe: FrozenMap | None = None) -> str:
+        """Consent and legal exceptions of the region in words (``without consent, claiming
+        no legal exception``); what covers every value is said as such."""
+        lang = "ja" if lang == "ja" else "en"
+        w = _WORDS[lang]
+        consent = (w["consent"] if self.consent[0] else w["no_consent"]) if len(self.consent) == 1 \
+            else w["any_consent"]
+        every = list((universe or {}).get("exception") or vocabulary.of_kind("exception"))
+        ids = [e for e in self.exceptions if e is not None]
+        absent = [e for e in every if e not in ids]
+        if None in self.exceptions:
+            if not absent:
+                return f"{consent}{w['sep']}{w['any_claim']}"
+            if not ids:
+                return f"{consent}{w['sep']}{w['claiming']} {w['no_exception']}"
+            if len(absent) <= len(ids):
+                return f"{consent}{w['sep']}" + w["not_claiming"].format(
+                    terms=collapse(absent, "exception", vocabulary, every, lang))
+            return (f"{consent}{w['sep']}{w['claiming']} {w['no_exception']}{w['or']}"
+                    + collapse(ids, "exception", vocabulary, every, lang))
+        return f"{consent}{w['sep']}{w['claiming']} " + collapse(ids, "exception", vocabulary, every, lang)
+
+    def describe(self, vocabulary: Vocabulary, lang: str = "en", *, a_name: str = "A", b_name: str = "B",
+                 universe: FrozenMap | None = None) -> str:
+        """One readable line: the scenarios, then what A and B decide with their clauses."""
+        sep = "；" if lang == "ja" else "; "
+        return (f"{self.scope(vocabulary, lang, universe)}{_WORDS[lang if lang == 'ja' else 'en']['sep']}"
+                f"{self.conditions(vocabulary, lang, universe)}: {a_name} {self.a.describe(lang)}{sep}"
+                f"{b_name} {self.b.describe(lang)}")
+
+    def to_json(self) -> dict:
+        """The region as JSON: its term sets, size and both outcomes."""
+        return {"actions": list(self.actions), "subjects": list(self.subjects), "items": list(self.items),
+                "recipients": list(self.recipients), "purposes": list(self.purposes),
+                "consent": list(self.consent), "exceptions": list(self.exceptions), "size": self.size,
+                "a": self.a.to_json(), "b": self.b.to_json()}
+
+
+@frozen
+class PolicyDiff:
+    """Where two rulesets decide differently, as exact regions of single-item scenarios.
+
+    ``compared`` names the outcome parts compared (decision and basis; with ``clauses``
+    also the cited clauses). ``universe`` holds the terms compared per kind; ``left_out``
+    the terms only one side declares (``kind -> (only in A, only in B)``).
+    """
+
+    a_name: str
+    b_name: str
+    regions: tuple[Region, ...]
+    scenarios_compared: int
+    differing: int = 0
+    compared: tuple[str, ...] = ("decision", "basis")
+    universe: FrozenMap = field(factory=FrozenMap)
+    left_out: FrozenMap = field(factory=FrozenMap)
+    vocabulary: Vocabulary | None = field(default=None, eq=False, repr=False)
+
+    @property
+    def identical(self) -> bool:
+        """Whether A and B decide every scenario alike."""
+        return not self.regions
+
+    def describe(self, region: Region, lang: str = "en") -> str:
+        """:meth:`Region.describe` with this diff's names, vocabulary and compared terms."""
+        return region.describe(self.vocabulary, lang, a_name=self.a_name, b_name=self.b_name,
+                               universe=self.universe)
+
+    def to_json(self, lang: str = "en") -> dict:
+        """The diff as JSON: names, counts, what was compared and left out, the regions
+        (each with a one-line ``description`` when the vocabulary is known)."""
+        regions = []
+        for r in self.regions:
+            obj = r.to_json()
+            if self.vocabulary is not None:
+                obj["description"] = self.describe(r, lang)
+            regions.append(obj)
+        return {"a": self.a_name, "b": self.b_name, "identical": self.identical,
+                "scenarios_compared": self.scenarios_compared, "differing": self.differing,
+                "compared": list(self.compared), "note": MULTI_ITEM_NOTE["ja" if lang == "ja" else "en"],
+                "left_out": {k: {"only_a": list(v[0]), "only_b": list(v[1])} for k, v in self.left_out.items()},
+                "regions": regions}
+
+
+def collapse(ids: Iterable[str], kind: str, vocabulary: Vocabulary, universe: Iterable[str] | None = None,
+             lang: str = "en") -> str:
+    """The terms ``ids`` in words: a term stands for itself and every term under it when
+    all of them are in (``all of basic info``); every term compared is ``any …``, and most
+    of them ``any … except {…}``.
+
+    >>> from engine import load_policy
+    >>> v = load_policy("aizu").vocabulary
+    >>> collapse(["purchase_history", "catalog_purchase_data", "name"], "item", v)
+    '{name, all of purchase history}'
+    >>> collapse([p for p in v.of_kind("purpose") if p not in ("kyosai_guidance", "hiring")], "purpose", v)
+    'any purpose except {kyosai guidance, hiring}'
+    """
+    w = _WORDS["ja" if lang == "ja" else "en"]
+    lang = "ja" if lang == "ja" else "en"
+    uni = list(dict.fromkeys(universe)) if universe is not None else vocabulary.of_kind(kind)
+    chosen = set(ids) & set(uni)
+    if chosen == set(uni):
+        return w["any"][kind]
+    shown = _collapsed(chosen, uni, vocabulary, lang)
+    rest = set(uni) - chosen
+    if len(rest) < len(chosen):
+        others = _collapsed(rest, uni, vocabulary, lang)
+        if len(others) < len(shown):
+            return w["except"].format(any=w["any"][kind], terms=_braced(others, w))
+    return _braced(shown, w)
+
+
+def _braced(shown: list[str], w: dict) -> str:
+    return shown[0] if len(shown) == 1 else "{" + w["sep"].join(shown) + "}"
+
+
+def _collapsed(chosen: set, universe: list[str], vocabulary: Vocabulary, lang: str) -> list[str]:
+    """Names of ``chosen`` in universe order, a whole subtree named once by its top."""
+    universe_set = set(universe)
+    shown: list[str] = []
+    covered: set[str] = set()
+    for tid in universe:  # declaration order: parents before children
+        if tid not in chosen or tid in covered:
+            continue
+        below = vocabulary.descendants.get(tid, frozenset({tid})) & universe_set
+        name = (vocabulary.label(tid) or tid) if lang == "ja" else tid.replace("_", " ")
+        if len(below) > 1 and below <= chosen:
+            shown.append(_WORDS[lang]["all"].format(name))
+            covered |= below
+        else:
+            shown.append(name)
+            covered.add(tid)
+    return shown
+
+
+# ---- the scenario space ------------------------------------------------------------------
+
+@frozen
+class _Space:
+    subjects: tuple[str, ...]
+    items: tuple[str, ...]
+    parties: tuple[str, ...]
+    purposes: tuple[str, ...]
+    exceptions: tuple[str | None, ...]  # None first
+
+    def recipients(self, action: str) -> tuple[str | None, ...]:
+        if action == "share":
+            return self.parties
+        if action == "publish":
+            return ("public",) if "public" in self.parties else ()
+        return (None,)
+
+    def size(self) -> int:
+        inner = len(self.subjects) * len(self.items) * len(self.purposes) * 2 * len(self.exceptions)
+        return sum(inner * len(self.recipients(a)) for a in ACTIONS)
+
+
+def _space(a: Ruleset, b: Ruleset) -> tuple[_Space, FrozenMap, FrozenMap]:
+    """The terms both rulesets know, per kind (in A's declaration order), and those left out."""
+    va, vb = a.vocabulary, b.vocabulary
+    shared: dict[str, tuple[str, ...]] = {}
+    left_out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for kind in KINDS:
+        ka, kb = va.of_kind(kind), vb.of_kind(kind)
+        sb = set(kb)
+        shared[kind] = tuple(t for t in ka if t in sb)
+        only_a = tuple(t for t in ka if t not in sb)
+        only_b = tuple(t for t in kb if t not in set(ka))
+        if only_a or only_b:
+            left_out[kind] = (only_a, only_b)
+    space = _Space(shared["subject"], shared["item"], shared["party"], shared["purpose"],
+                   (None,) + shared["exception"])
+    return space, FrozenMap(shared), FrozenMap(left_out)
+
+
+# ---- one side's view of a key --------------------------------------------------------------
+
+@frozen
+class _Side:
+    """The rules one ruleset consults for an ``(action, subject, item)`` key."""
+
+    grants: tuple[CompiledRule, ...]
+    bars: tuple[CompiledRule, ...]
+    notices: tuple[CompiledRule, ...]
+    declared: frozenset | None  # declared purposes, when a grant asks for them
+    use_bars: tuple[CompiledRule, ...]  # bars that may withdraw a declared purpose
+
+    @property
+    def signature(self) -> tuple:
+        return (tuple(r.id for r in self.grants), tuple(r.id for r in self.bars),
+                tuple(r.id for r in self.notices), self.declared, tuple(r.id for r in self.use_bars))
+
+    def rules(self) -> Iterator[CompiledRule]:
+        yield from self.grants
+        yield from self.bars
+        yield from self.notices
+        yield from self.use_bars
+
+    def recipient_sets(self) -> list[frozenset]:
+        return [r.recipients for r in self.rules() if r.recipients is not None]
+
+    def purpose_sets(self) -> list[frozenset]:
+        sets = [r.purposes for r in self.rules() if r.purposes is not None]
+        if self.declared is not None:
+            sets.append(self.declared)
+        return sets
+
+    def exception_sets(self, ruleset: Ruleset) -> list[frozenset]:
+        codes = {c for r in self.rules() for c in r.conditions + r.exceptions
+                 if c not in (CONSENT, ANY_EXCEPTION)}
+        honoured: dict[str, set] = defaultdict(set)  # the exceptions each honour rule covers
+        for exception, rule in ruleset.honoured.items():
+            honoured[rule.id].add(exception)
+        return ([frozenset({None})] + [frozenset(v) for _, v in sorted(honoured.items())]
+                + [frozenset({c}) for c in sorted(codes)])
+
+
+def _side(rs: Ruleset, action: str, subject: str, item: str) -> _Side:
+    key = (action, subject, item)
+    grants = rs.grant_index.get(key, ())
+    wants_declared = any(r.declared_purposes for r in grants)
+    return _Side(grants, rs.bar_index.get(key, ()), rs.notice_index.get(key, ()),
+                 rs.declared.get((subject, item), frozenset()) if wants_declared else None,
+                 rs.bar_index.get(("use", subject, item), ()) if wants_declared else ())
+
+
+def _classes(domain: tuple, sets: list[frozenset]) -> list[tuple]:
+    """Split ``domain`` into classes of values that no set of ``sets`` tells apart."""
+    uniq = list(dict.fromkeys(sets))
+    by_signature: dict[tuple, list] = {}
+    for value in domain:
+        by_signature.setdefault(tuple(value in s for s in uniq), []).append(value)
+    return [tuple(vs) for vs in by_signature.values()]
+
+
+# ---- boxes ------------------------------------------------------------------------------
+# A box is ``(dims, label, extra)``: a tuple of frozensets (one per dimension), the label
+# every member shares, and a frozenset of extra facts about its members (which outcomes,
+# with which clauses, occur in it) that merging unites.
+
+def _merge(boxes: list[tuple], order: tuple[int, ...]) -> list[tuple]:
+    """Merge boxes that agree on every dimension but one and carry the same label, until
+    none do. Disjoint boxes stay disjoint, and every member keeps its label."""
+    changed = True
+    while changed:
+        changed = False
+        for d in order:
+            groups: dict[tuple, tuple[list, list]] = {}
+            for dims, label, extra in boxes:
+                values, extras = groups.setdefault((dims[:d] + dims[d + 1:], label), ([], []))
+                values.append(dims[d])
+                extras.append(extra)
+            if len(groups) < len(boxes):
+                changed = True
+                boxes = [(rest[:d] + (frozenset().union(*values),) + rest[d:], label, frozenset().union(*extras))
+                         for (rest, label), (values, extras) in groups.items()]
+    return boxes
+
+
+def _coarsen(cells: dict[tuple, object], shape: tuple[int, ...]) -> list[list[list[int]]]:
+    """Per dimension, classes of indices whose slices of ``cells`` are identical."""
+    out = []
+    for d, n in enumerate(shape):
+        slices: dict[int, list] = defaultdict(list)
+        for idx, label in cells.items():
+            slices[idx[d]].append((idx[:d] + idx[d + 1:], label))
+        classes: dict[tuple, list[int]] = {}
+        for i in range(n):
+            classes.setdefault(tuple(sorted(slices.get(i, ()), key=lambda cell: cell[0])), []).append(i)
+        out.append(list(classes.values()))
+    return out
+
+
+def _coarse_boxes(cells: dict[tuple, tuple], shape: tuple[int, ...], order: tuple[int, ...]) -> list[tuple]:
+    """Exact boxes of indices covering ``cells`` (index -> (label, extra)). Indices with
+    identical slices are merged first, so the boxes depend on the function and not on how
+    finely it was sampled; then neighbouring boxes with one label."""
+    labels = {idx: label for idx, (label, _) in cells.items()}
+    merged_classes = _coarsen(labels, shape)
+    coarse_of = [{i: k for k, group in enumerate(mc) for i in group} for mc in merged_classes]
+    coarse: dict[tuple, tuple] = {}
+    for idx, (label, extra) in cells.items():
+        cidx = tuple(coarse_of[d][i] for d, i in enumerate(idx))
+        coarse[cidx] = (label, coarse.get(cidx, (None, frozenset()))[1] | extra)
+    boxes = _merge([(tuple(frozenset({i}) for i in idx), label, extra)
+                    for idx, (label, extra) in coarse.items()], order)
+    return [(tuple(frozenset(fine for k in dim for fine in merged_classes[d][k]) for d, dim in enumerate(dims)),
+             label, extra) for dims, label, extra in boxes]
+
+
+def _condition_key(condition: tuple) -> tuple:
+    consent, exception = condition
+    return (consent, exception is not None, exception or "")
+
+
+def _scope_boxes(cells: dict[tuple, tuple], classes: list[list[tuple]]) -> list[tuple]:
+    """Boxes of (recipients, purposes) of one key group, each labelled with its *profile*:
+    the compared outcome pair of every differing (consent, exception) combination."""
+    profiles: dict[tuple, dict] = defaultdict(dict)
+    extras: dict[tuple, set] = defaultdict(set)
+    for (ri, pi, ci, ei), (label, outcomes) in cells.items():
+        (consent,) = classes[2][ci]
+        for exception in classes[3][ei]:
+            profiles[(ri, pi)][(consent, exception)] = label
+            extras[(ri, pi)].add(((consent, exception), outcomes))
+    grid = {idx: (tuple(sorted(prof.items(), key=lambda kv: _condition_key(kv[0]))), frozenset(extras[idx]))
+            for idx, prof in profiles.items()}
+    return [(tuple(frozenset(v for fine in dim for v in classes[d][fine]) for d, dim in enumerate(dims)),
+             profile, extra)
+            for dims, profile, extra in _coarse_boxes(grid, (len(classes[0]), len(classes[1])), (1, 0))]
+
+
+def _condition_boxes(profile: tuple, extra: frozenset) -> list[tuple]:
+    """A profile's (consent, exception) combinations as boxes with one compared outcome
+    pair each, and the outcomes that occur in each."""
+    found: dict[tuple, set] = defaultdict(set)
+    for condition, outcomes in extra:
+        found[condition].add(outcomes)
+    return _merge([((frozenset({c}), frozenset({e})), label, frozenset(found[(c, e)]))
+                   for (c, e), label in profile], (1, 0))
+
+
+# ---- the diff ---------------------------------------------------------------------------
+
+class _Outcomes:
+    """Interns one ruleset's outcomes (so boxes carry small ints) and unites them."""
+
+    def __init__(self, ruleset: Ruleset):
+        self.known: dict[Outcome, int] = {}
+        self.outcomes: list[Outcome] = []
+        self.rank = {r.id: i for i, r in enumerate(ruleset.rules)}
+        self.citation = {r.id: r.citation for r in ruleset.rules}
+
+    def intern(self, outcome: Outcome) -> int:
+        found = self.known.get(outcome)
+        if found is None:
+            found = self.known[outcome] = len(self.outcomes)
+            self.outcomes.append(outcome)
+        return found
+
+    def union(self, ids) -> Outcome:
+        """One outcome standing for several with the same decision and basis: every rule
+        that decides one of them, in rule-file order, and their clauses."""
+        members = [self.outcomes[i] for i in sorted(ids)]
+        if len(members) == 1:
+            return members[0]
+        rules = sorted({r for o in members for r in o.rules}, key=lambda r: self.rank.get(r, len(self.rank)))
+        citations = tuple(dict.fromkeys(self.citation[r] for r in rules if self.citation.get(r)))
+        return Outcome(members[0].decision, members[0].basis, citations, tuple(rules))
+
+
+def _groups(a: Ruleset, b: Ruleset, space: _Space) -> dict[tuple, tuple[_Side, _Side, list]]:
+    """The ``(action, subject, item)`` keys, grouped by the rules both rulesets consult."""
+    groups: dict[tuple, tuple[_Side, _Side, list]] = {}
+    for action in ACTIONS:
+        if not space.recipients(action):
+            continue
+        for subject in space.subjects:
+            for item in space.items:
+                sa, sb = _side(a, action, subject, item), _side(b, action, subject, item)
+                groups.setdefault((action, sa.signature, sb.signature), (sa, sb, []))[2].append(
+                    (action, subject, item))
+    return groups
+
+
+def diff_rulesets(a: Ruleset, b: Ruleset, *, a_name: str | None = None, b_name: str | None = None,
+                  clauses: bool = False) -> PolicyDiff:
+    """Every single-item scenario on which ``a`` and ``b`` decide differently, as regions.
+
+    Two scenarios differ when their decision or basis differ; with ``clauses`` also when
+    the cited clauses differ (useful between two versions of one co-op's file, where a
+    changed clause with the same decision is worth a look). Regions are exact in what is
+    compared and in the clauses of a denial; the clauses of a permit are those that permit
+    one or more of its members (with ``clauses``, exactly one set per side). Terms only one side declares are left out of the
+    comparison (see :attr:`PolicyDiff.left_out`). The sides are named ``a_name`` and
+    ``b_name``, by default their co-op ids (``A`` and ``B`` for two versions of one co-op).
+    """
+    space, universe, left_out = _space(a, b)
+    compared = ("decision", "basis", "citations") if clauses else ("decision", "basis")
+    sides = (_Outcomes(a), _Outcomes(b))
+    memo: dict[tuple, int] = {}
+
+    def outcome(which: int, rs: Ruleset, side: _Side, memberships: tuple, sc: Scenario) -> int:
+        # an answer depends only on the memberships the side's own rules test: cache on them
+        key = (which, sc.action, side.signature, memberships)
+        found = memo.get(key)
+        if found is None:
+            d = decide_item(rs, sc, sc.items[0])
+            found = memo[key] = sides[which].intern(Outcome(d.decision, d.basis, d.citations, d.rules))
+        return found
+
+    def compared_key(which: int, oid: int) -> tuple:
+        o = sides[which].outcomes[oid]
+        return (o.decision, o.basis, o.citations) if clauses else (o.decision, o.basis)
+
+    def region_key(which: int, oid: int) -> tuple:
+        # a region unites the clauses of its permits, never those of its denials: a member
+        # barred by a clause and one no rule permits do not share a region
+        o = sides[which].outcomes[oid]
+        return (o.decision, o.basis, o.citations if o.decision == "deny" or clauses else ())
+
+    scopes: list[tuple] = []
+    differing = 0
+    for (action, _, _), (sa, sb, keys) in _groups(a, b, space).items():
+        _, subject, item = keys[0]
+        r_sets = (sa.recipient_sets(), sb.recipient_sets())
+        p_sets = (sa.purpose_sets(), sb.purpose_sets())
+        e_sets = (sa.exception_sets(a), sb.exception_sets(b))
+        classes = [_classes(space.recipients(action), r_sets[0] + r_sets[1]),
+                   _classes(space.purposes, p_sets[0] + p_sets[1]),
+                   [(False,), (True,)],
+                   _classes(space.exceptions, e_sets[0] + e_sets[1])]
+        cells: dict[tuple, tuple] = {}
+        count = 0
+        for ri, rc in enumerate(classes[0]):
+            for pi, pc in enumerate(classes[1]):
+                for ci, (c,) in enumerate(classes[2]):
+                    for ei, ec in enumerate(classes[3]):
+                        r, p, e = rc[0], pc[0], ec[0]
+                        sc = Scenario(action, (item,), p, subject, r, c, e)
+                        oa = outcome(0, a, sa, (_member(r, r_sets[0]), _member(p, p_sets[0]), c,
+                                                _member(e, e_sets[0])), sc)
+                        ob = outcome(1, b, sb, (_member(r, r_sets[1]), _member(p, p_sets[1]), c,
+                                                _member(e, e_sets[1])), sc)
+                        if compared_key(0, oa) != compared_key(1, ob):
+                            cells[(ri, pi, ci, ei)] = ((region_key(0, oa), region_key(1, ob)), (oa, ob))
+                            count += len(rc) * len(pc) * len(ec)
+        if not cells:
+            continue
+        differing += count * len(keys)
+        for values, profile, extra in _scope_boxes(cells, classes):
+            for key in keys:
+                scopes.append((tuple(frozenset({k}) for k in key) + values, profile, extra))
+
+    scopes = _merge(scopes, (2, 1, 0, 3, 4))
+    regions = [_region(dims + conditions, outcomes, sides, space)
+               for dims, profile, extra in scopes
+               for conditions, _, outcomes in _condition_boxes(profile, extra)]
+    regions.sort(key=_sort_key(space))
+    if a_name is None and b_name is None and a.coop == b.coop:
+        a_name, b_name = "A", "B"  # two versions of one co-op's file
+    return PolicyDiff(a_name or a.coop or "A", b_name or b.coop or "B", tuple(regions), space.size(),
+                      differing, compared, universe, left_out, a.vocabulary)
+
+
+def _orders(space: _Space) -> tuple[dict, ...]:
+    return ({t: i for i, t in enumerate(ACTIONS)}, {t: i for i, t in enumerate(space.subjects)},
+            {t: i for i, t in enumerate(space.items)}, {t: i for i, t in enumerate(space.parties)},
+            {t: i for i, t in enumerate(space.purposes)}, {False: 0, True: 1},
+            {t: i for i, t in enumerate(space.exceptions)})
+
+
+def _region(values: tuple, outcomes: frozenset, sides: tuple[_Outcomes, _Outcomes], space: _Space) -> Region:
+    orders = _orders(space)
+    dims = []
+    for d, v in enumerate(values):
+        if d == 3 and None in v:  # use / collect take no recipient
+            dims.append(())
+        else:
+            dims.append(tuple(sorted(v, key=orders[d].__getitem__)))
+    size = 1
+    for t in dims:
+        size *= max(len(t), 1)
+    return Region(*dims, a=sides[0].union({oa for oa, _ in outcomes}),
+                  b=sides[1].union({ob for _, ob in outcomes}), size=size)
+
+
+def _sort_key(space: _Space):
+    orders = _orders(space)
+
+    def key(r: Region) -> tuple:
+        return tuple(tuple(orders[d][x] for x in t) for d, t in enumerate(
+            (r.actions, r.subjects, r.items, r.recipients, r.purposes, r.consent, r.exceptions)))
+    return key
+
+
+def _member(value, sets: list[frozenset]) -> tuple[bool, ...]:
+    return tuple(value in s for s in sets)

@@ -1,0 +1,70 @@
+"""Start-up costs: parsing and compiling the shipped policies, and a cold ``coopcheck check``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Callable
+
+import engine
+
+from .engines import ROOT
+from .timing import median_seconds
+
+#: The scenario the cold-start run checks (the README's card example).
+CHECK_ARGS = ("check", "--coop", "aizu", "--action", "share", "--data", "purchase_history",
+              "--recipient", "jccu", "--purpose", "delivery")
+
+
+def clear_caches() -> int:
+    """Clear every ``functools`` cache held at module level in ``dsl`` and ``engine`` (the
+    Lark parser among them); returns how many were cleared."""
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name.split(".")[0] in ("dsl", "engine")):
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and hasattr(value, "cache_info"):
+                clear()
+                cleared += 1
+    return cleared
+
+
+def load_all() -> int:
+    """Load and compile every shipped policy; returns the number of rules compiled."""
+    return sum(len(engine.load_policy(coop).rules) for coop in engine.shipped_policies())
+
+
+def parse_compile(repeats: int) -> dict:
+    """Median seconds to load every shipped policy, cold (caches cleared first) and warm."""
+    def cold() -> None:
+        clear_caches()
+        load_all()
+
+    cold_s = median_seconds(cold, repeats)
+    load_all()
+    warm_s = median_seconds(load_all, repeats)
+    return {"policies": len(engine.shipped_policies()), "cold_s": cold_s, "warm_s": warm_s}
+
+
+def _check_command() -> list[str]:
+    return [sys.executable, "-m", "engine", *CHECK_ARGS]
+
+
+def cold_check(repeats: int, runner: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> dict:
+    """Median wall time of ``python -m engine check ...`` in a new process, from the
+    repository root. One untimed run first writes the bytecode caches, as an install does."""
+    command = _check_command()
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+
+    def once() -> None:
+        done = runner(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0 or "PERMIT" not in done.stdout:
+            raise RuntimeError(f"`{' '.join(command[1:])}` failed (exit {done.returncode}): "
+                               f"{(done.stderr or done.stdout).strip()[-500:]}")
+
+    once()
+    return {"command": "python -m engine " + " ".join(CHECK_ARGS), "seconds": median_seconds(once, repeats)}

@@ -1,0 +1,78 @@
+"""``coopcheck report --out DIR``: write a static HTML report for reviewers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dsl.errors import CoopcheckError
+
+from ..api import load_file, load_policy, shipped_policies
+from ..ruleset import Ruleset
+
+HELP = "write a static HTML report: one page per co-op and a comparison page"
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add ``report``'s arguments."""
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages into (created if needed)")
+    p.add_argument("--coop", action="append", metavar="COOP",
+                   help="co-op id, name or .policy file; repeat or comma-separate (default: every shipped policy)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en",
+                   help="language of the page text (default: en, Japanese labels beside ids)")
+    p.add_argument("--baseline", metavar="COOP",
+                   help="diff each co-op against this one (default: every pair of co-ops)")
+    p.add_argument("--no-diff", action="store_true", help="leave the exact policy diffs out of the comparison")
+    p.add_argument("--stamp", metavar="TEXT",
+                   help="text printed in each page's footer, e.g. a date (default: none, so output is reproducible)")
+
+
+def _wanted(args: argparse.Namespace) -> list[str]:
+    if not args.coop:
+        return shipped_policies()
+    names = [n.strip() for value in args.coop for n in value.split(",") if n.strip()]
+    return shipped_policies() if names == ["all"] else names
+
+
+def _load(name: str) -> Ruleset:
+    if name.endswith((".policy", ".rules")) or Path(name).is_file():
+        return load_file(name)
+    return load_policy(name)
+
+
+def _error(message: str) -> int:
+    print(f"coopcheck report: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``report``: exit 0 written, 2 bad input (unknown co-op, unwritable folder)."""
+    from ..report import write_report
+
+    try:
+        rulesets = [_load(name) for name in _wanted(args)]
+    except CoopcheckError as err:
+        print(err.render(), file=sys.stderr)
+        return 2
+    except OSError as err:
+        return _error(f"cannot read `{err.filename}`: {err.strerror}")
+    if not rulesets:
+        return _error("no co-ops given")
+    baseline = args.baseline
+    if baseline is not None:
+        try:
+            baseline = load_policy(baseline).coop
+        except CoopcheckError as err:
+            print(err.render(), file=sys.stderr)
+            return 2
+    try:
+        written = write_report(rulesets, args.out, lang=args.lang, baseline=baseline, stamp=args.stamp,
+                               with_diffs=not args.no_diff)
+    except ValueError as err:
+        return _error(str(err))
+    except OSError as err:
+        return _error(f"cannot write `{err.filename or args.out}`: {err.strerror}")
+    index = Path(args.out) / "index.html"
+    print(f"wrote {len(written)} files to {args.out} — open {index}")
+    return 0

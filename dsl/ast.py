@@ -237,6 +237,20 @@ class Case:
     span: Span | None = field(default=None, eq=False, repr=False)
 
 
+@frozen
+class Comment:
+    """A ``#`` comment, kept for tools that rewrite the file (the formatter).
+
+    ``text`` runs from ``#`` to the end of the line, trailing spaces removed. A *trailing*
+    comment follows code on its line; an own-line comment is alone on its line (``span.column``
+    tells whether it was indented). Comments never change what a file means.
+    """
+
+    text: str
+    span: Span
+    trailing: bool = False
+
+
 Rule = Union[Grant, ClosedGrant, Prohibition, Requirement, Honour]
 Statement = Union[
     ModuleHeader, PolicyHeader, TestsHeader, Import, Meta, Declaration,
@@ -247,10 +261,15 @@ RULE_TYPES = (Grant, ClosedGrant, Prohibition, Requirement, Honour)
 
 @frozen
 class Module:
-    """A parsed rule file: its path and its statements in source order."""
+    """A parsed rule file: its path and its statements in source order.
+
+    ``comments`` holds the file's comments in source order; like spans, they are kept out of
+    equality, so two files that say the same thing compare equal however they are commented.
+    """
 
     path: str
     statements: tuple[Statement, ...]
+    comments: tuple[Comment, ...] = field(default=(), eq=False, repr=False)
 
     @property
     def header(self) -> ModuleHeader | PolicyHeader | TestsHeader | None:

@@ -39,8 +39,9 @@ class GluedWords(Exception):
 
 
 class _Continuations:
-    """Post-lexer: an indented line continues the statement above it; blank lines and
-    comments are dropped; the file always ends with an end-of-statement token."""
+    """Post-lexer: an indented line continues the statement above it; blank lines are
+    dropped (the lexer already skipped comments, which :func:`comments_of` collects); the
+    file always ends with an end-of-statement token."""
 
     always_accept = ("_NL",)
 
@@ -104,7 +105,36 @@ def parse(source: str, filename: str = "<string>") -> ast.Module:
                 Diagnostic(d.code, d.message, d.span, d.help, d.severity, line_of(source, d.span.line))
                 for d in err.orig_exc.diagnostics]) from None
         raise
-    return ast.Module(filename, statements)
+    return ast.Module(filename, statements, comments_of(source, filename))
+
+
+#: The tokens that can hold `"`, `[` or `#`: strings, citations and comments (as in grammar.lark).
+_QUOTING = re.compile(r'"[^"\n]*"|\[[^\]\n]+\]|#[^\n]*')
+
+
+def comments_of(source: str, filename: str = "<string>") -> tuple[ast.Comment, ...]:
+    """The comments of rule-file text that parses, in source order.
+
+    The lexer skips comments; this finds the same ones. In text that parses, a `#` outside
+    a string or citation always starts a comment, and a `"` or `[` outside a comment always
+    starts a string or citation, so one left-to-right scan for the three is exact.
+
+    >>> [(c.text, c.span.line, c.trailing) for c in comments_of('# a\\nname: "#1"  # b\\n')]
+    [('# a', 1, False), ('# b', 2, True)]
+    """
+    found = []
+    line, line_start = 1, 0
+    for m in _QUOTING.finditer(source):
+        if m.group()[0] != "#":
+            continue
+        line += source.count("\n", line_start, m.start())
+        line_start = source.rfind("\n", 0, m.start()) + 1
+        text = m.group().rstrip()
+        column = m.start() - line_start + 1
+        span = ast.Span(filename, line, column, line, column + len(text))
+        before = source[line_start:m.start()]
+        found.append(ast.Comment(text, span, trailing=bool(before.strip(" \t\u3000"))))
+    return tuple(found)
 
 
 def _statement_lines(source: str) -> list[tuple[int, int]]:

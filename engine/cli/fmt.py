@@ -1,0 +1,142 @@
+"""``coopcheck fmt [--check] [--diff] [PATHS]``: put rule files in the canonical layout.
+
+The layout is documented in :mod:`dsl.formatter`. Without ``--check`` changed files are
+rewritten in place and listed; with ``--check`` nothing is written, the files that would
+change are listed and the exit code is 1; ``--diff`` shows a unified diff instead of the list
+(and, like ``--check``, writes nothing). ``-`` formats standard input to standard output.
+A file that does not parse is left alone and its errors reported (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from dsl.errors import CoopcheckError, Diagnostic
+from dsl.formatter import format_text
+
+from .. import paths
+from ..loader import display_path
+
+HELP = "put rule files (.rules, .policy, .test) in the canonical layout; default: the shipped ones"
+
+#: The rule-file extensions ``fmt`` looks for in folders.
+RULE_FILE_SUFFIXES = (".rules", ".policy", ".test")
+STDIN = "-"
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    """Add ``fmt``'s arguments."""
+    p.add_argument("paths", nargs="*", help="rule files or folders, or - for standard input "
+                                            "(default: the shipped rules/ and policies/)")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; exit 1 and list the files that are not formatted")
+    p.add_argument("--diff", action="store_true",
+                   help="change nothing; show what formatting would change as a unified diff "
+                        "(exit 1 if anything would)")
+
+
+def find_rule_files(targets: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """The rule files named or found (recursively) in folders, and errors for missing paths."""
+    files: list[Path] = []
+    errors: list[Diagnostic] = []
+    for target in targets:
+        if target.is_dir():
+            files.extend(sorted(p for p in target.rglob("*") if p.suffix in RULE_FILE_SUFFIXES and p.is_file()))
+        elif target.exists():
+            files.append(target)
+        else:
+            errors.append(Diagnostic("E302", f"cannot find `{target}`", None,
+                                     "name rule files (.rules, .policy, .test) or folders holding them"))
+    return list(dict.fromkeys(files)), errors
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CoopcheckError([Diagnostic("E302", f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
+    except UnicodeDecodeError as err:
+        raise CoopcheckError([Diagnostic("E302", f"`{display_path(path)}` is not UTF-8 text (byte {err.start})",
+                                         None, "save rule files as UTF-8")]) from None
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CoopcheckError([Diagnostic("E302", f"standard input is not UTF-8 text (byte {err.start})",
+                                         None, "save rule files as UTF-8")]) from None
+
+
+def _diff(old: str, new: str, name: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        f"{name}", f"{name} (formatted)"))
+
+
+def _report(err: CoopcheckError) -> None:
+    for diag in err.diagnostics:
+        print(diag.render() + "\n", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``fmt``: exit 0 all formatted (or rewritten), 1 some would change (``--check``,
+    ``--diff``), 2 a path is missing or unreadable or a file does not parse."""
+    check = args.check or args.diff
+    names = args.paths or [str(paths.rules_dir()), str(paths.policies_dir())]
+    had_errors = False
+    changed: list[str] = []
+    unchanged = 0
+    if STDIN in names:
+        if len(names) > 1:
+            print("coopcheck fmt: `-` (standard input) cannot be mixed with paths", file=sys.stderr)
+            return 2
+        try:
+            text = _read_stdin()
+            formatted = format_text(text, "<stdin>")
+        except CoopcheckError as err:
+            _report(err)
+            return 2
+        if args.diff:
+            sys.stdout.write(_diff(text, formatted, "<stdin>"))
+        elif check and formatted != text:
+            print("would reformat <stdin>")
+        elif not check:
+            sys.stdout.write(formatted)
+        return 1 if check and formatted != text else 0
+    files, missing = find_rule_files([Path(n) for n in names])
+    if missing:
+        had_errors = True
+        _report(CoopcheckError(missing))
+    for path in files:
+        shown = display_path(path)
+        try:
+            text = _read(path)
+            formatted = format_text(text, shown)
+        except CoopcheckError as err:
+            had_errors = True
+            _report(err)
+            continue
+        if formatted == text:
+            unchanged += 1
+            continue
+        changed.append(shown)
+        if args.diff:
+            sys.stdout.write(_diff(text, formatted, shown))
+        elif check:
+            print(f"would reformat {shown}")
+        else:
+            with open(path, "w", encoding="utf-8", newline="\n") as out:
+                out.write(formatted)
+            print(f"reformatted {shown}")
+    verb = "would be reformatted" if check else "reformatted"
+    print(f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, {unchanged} already formatted",
+          file=sys.stderr)
+    if had_errors:
+        return 2
+    return 1 if check and changed else 0

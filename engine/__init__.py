@@ -1,16 +1,16 @@
 """coopcheck's engine: compile rule files into immutable rulesets and decide data uses.
 
 Public API (see :mod:`engine.api`): :func:`load_policy`, :func:`load_file`,
-:func:`load_string`, :func:`decide`, :func:`decide_many`, :func:`make_scenario`.
+:func:`load_string`, :func:`decide`, :func:`permits`, :func:`decide_many`, :func:`make_scenario`.
 """
 
 from dsl.errors import CoopcheckError, Diagnostic
 
-from .api import decide, decide_many, load_file, load_policy, load_string, make_scenario, shipped_policies
+from .api import decide, decide_many, load_file, load_policy, load_string, make_scenario, permits, shipped_policies
 from .decision import Decision, ItemDecision
 from .ruleset import Ruleset
 from .scenario import Scenario
 
-__all__ = ["load_policy", "load_file", "load_string", "decide", "decide_many", "make_scenario",
+__all__ = ["load_policy", "load_file", "load_string", "decide", "permits", "decide_many", "make_scenario",
            "shipped_policies", "Decision", "ItemDecision", "Ruleset", "Scenario", "CoopcheckError",
            "Diagnostic"]

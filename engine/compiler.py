@@ -122,10 +122,11 @@ class _Compiler:
     def compile_rule(self, node, module_id: str, prefix: str | None) -> CompiledRule | None:
         before = len(self.errors)
         span = node.span
-        if node.citation is None:
-            self.error("E301", "rule has no citation", _end_span(span),
+        if node.citation is None or not node.citation.text.strip():
+            self.error("E301", "rule has no citation" if node.citation is None else "rule has an empty citation",
+                       _end_span(span) if node.citation is None else node.citation.span,
                        "end the rule with the clause it encodes, e.g. `[指針2 ◇共済事業]`")
-        clause = node.citation.text if node.citation else None
+        clause = node.citation.text.strip() if node.citation and node.citation.text.strip() else None
         citation = (f"{prefix} {clause}" if prefix else clause) if clause else None
         common = dict(id=f"{module_id}:{span.line}", module=module_id, line=span.line,
                       clause=clause, citation=citation, file=span.file)
@@ -147,6 +148,9 @@ class _Compiler:
                              "recipients": recipients if recipients is not None else (),
                              "purposes": purposes if purposes is not None else ()})
         declared = bool(node.purposes is not None and node.purposes.declared)
+        if declared and not isinstance(node, ast.Grant):
+            self.error("E308", "`any declared purpose` can only be granted", node.purposes.span,
+                       "a closed list, prohibition or requirement names its purposes (or `any purpose`)")
         if isinstance(node, ast.Grant):
             conds = self.conditions(node.conditions)
             if node.verb == "provide" and not conds:
@@ -262,7 +266,7 @@ def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files
     for rule in rules:
         if rule.kind == "honour":
             for exc in rule.conditions:
-                honoured.setdefault(exc, rule)
+                honoured[exc] = honoured.get(exc, ()) + (rule,)
             continue
         target = grants if rule.kind == "grant" else bars if rule.is_bar else notices
         for action in rule.actions:

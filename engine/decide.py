@@ -10,6 +10,7 @@ A scenario is permitted only if every item is.
 from __future__ import annotations
 
 from .decision import Decision, ItemDecision, Reason
+from .plan import plan_for
 from .ruleset import ANY_EXCEPTION, BASIS_ORDER, CONSENT, CompiledRule, Ruleset
 from .scenario import Scenario
 
@@ -90,7 +91,9 @@ def _grant_basis(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) 
     if sc.action == "collect" and rule.verb == "use" and rule.conditions:
         return None  # only a declared purpose of use makes collection lawful
     if not rule.conditions:
-        return _VERB_BASIS[rule.verb]
+        basis = _VERB_BASIS[rule.verb]
+        # provision to a third party rests on consent (a `may only be provided to` list)
+        return None if basis == "consent" and not sc.consent else basis
     if any(c != CONSENT and _holds(c, ruleset, sc) for c in rule.conditions):
         return "legal_exception"
     if CONSENT in rule.conditions and sc.consent:
@@ -98,8 +101,10 @@ def _grant_basis(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) 
     return None
 
 
-def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
-    """Decide one data item of a scenario."""
+def decide_item(ruleset: Ruleset, sc: Scenario, item: str, explain: bool = True) -> ItemDecision:
+    """Decide one data item of a scenario by full evaluation of the rules indexed for it
+    (the specification the decision tables cache). ``explain=False`` leaves out the
+    near-miss scan on a default deny, which reads every rule."""
     key = (sc.action, sc.subject, item)
     blocking: list[Reason] = []
     blockers: list[CompiledRule] = []
@@ -110,19 +115,22 @@ def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
         hit = _bar_matches(rule, sc)
         if not hit:
             continue
-        if any(_holds(e, ruleset, sc) for e in rule.exceptions):
-            obligations.extend(rule.obligations)
-            if rule.kind == "requirement" and not (sc.consent and CONSENT in rule.exceptions):
-                excused.append(rule)
-            continue
         if rule.kind == "requirement":
+            # set aside by a legal exception; else met by consent; else it blocks
+            if any(e != CONSENT and _holds(e, ruleset, sc) for e in rule.exceptions):
+                excused.append(rule)
+                obligations.extend(rule.obligations)
+                continue
             if sc.consent:
                 lifted.append(rule)
                 obligations.extend(rule.obligations)
                 continue
             blocking.append(Reason("consent_required", item, rule.id, rule.citation))
             blockers.append(rule)
-        elif rule.kind == "closed":
+            continue
+        if any(_holds(e, ruleset, sc) for e in rule.exceptions):
+            continue  # one of the bar's own exceptions holds
+        if rule.kind == "closed":
             dim, value = hit
             allowed = rule.written["recipients" if dim == "recipient" else "purposes"]
             blocking.append(Reason("outside_closed_list", item, rule.id, rule.citation, dimension=dim,
@@ -140,14 +148,15 @@ def decide_item(ruleset: Ruleset, sc: Scenario, item: str) -> ItemDecision:
         basis = _grant_basis(rule, ruleset, sc, item)
         if basis is not None:
             candidates.append((BASIS_ORDER.index(basis), rule))
-    honour = ruleset.honoured.get(sc.exception) if sc.exception else None
-    if honour is not None:
-        candidates.append((BASIS_ORDER.index("legal_exception"), honour))
+    honour = ruleset.honoured.get(sc.exception, ()) if sc.exception else ()
+    for rule in honour:
+        candidates.append((BASIS_ORDER.index("legal_exception"), rule))
     if not candidates:
         reasons = [Reason("no_grant", item)]
-        if sc.exception and honour is None:
+        if sc.exception and not honour:
             reasons.append(Reason("not_honoured", item, value=sc.exception))
-        reasons.extend(_near_misses(ruleset, sc, item))
+        if explain:
+            reasons.extend(_near_misses(ruleset, sc, item))
         return ItemDecision(item, "deny", "none", (), (), (), tuple(reasons))
 
     best = min(rank for rank, _ in candidates)
@@ -196,28 +205,79 @@ def _near_misses(ruleset: Ruleset, sc: Scenario, item: str, limit: int = 3) -> l
     return found
 
 
+def _outcome(ruleset: Ruleset, sc: Scenario, item: str, consent: bool) -> tuple:
+    """One item's outcome ``(permitted, basis, rules, citations, obligations)`` from its
+    key's decision table, filling the cell by full evaluation on first use."""
+    plan = ruleset.plans.get((sc.action, sc.subject, item))
+    if plan is None:
+        plan = plan_for(ruleset, sc.action, sc.subject, item)
+    i = plan.cell(sc.recipient, sc.purpose, consent, sc.exception)
+    out = plan.cells[i] if i is not None else None
+    if out is None:
+        d = decide_item(ruleset, sc if consent == sc.consent else sc.with_consent(), item, explain=False)
+        out = (d.permitted, d.basis, d.rules, d.citations, d.obligations)
+        if i is not None:
+            plan.cells[i] = out
+    return out
+
+
+def permits(ruleset: Ruleset, sc: Scenario) -> bool:
+    """Whether the scenario is permitted: the boolean fast path of :func:`decide` (same
+    answer, no explanation, no allocation once the tables are warm)."""
+    consent = sc.consent
+    for item in sc.items:
+        plan = ruleset.plans.get((sc.action, sc.subject, item))
+        if plan is not None:
+            i = plan.cell(sc.recipient, sc.purpose, consent, sc.exception)
+            if i is not None:
+                out = plan.cells[i]
+                if out is not None:
+                    if not out[0]:
+                        return False
+                    continue
+        if not _outcome(ruleset, sc, item, consent)[0]:
+            return False
+    return True
+
+
 def decide(ruleset: Ruleset, sc: Scenario) -> Decision:
-    """Decide a scenario: item by item; permitted only if every item is."""
-    results = tuple(decide_item(ruleset, sc, item) for item in sc.items)
-    permitted = all(r.permitted for r in results)
-    if permitted:
-        bases = {r.basis for r in results}
+    """Decide a scenario: item by item; permitted only if every item is.
+
+    The effect, basis, obligations, deciding rules and citations come from the decision
+    tables; the reasons are worked out when the decision's explanation is first read.
+    """
+    items = sc.items
+    if len(items) == 1:
+        permitted, basis, rules, citations, obligations = _outcome(ruleset, sc, items[0], sc.consent)
+        if permitted:
+            return Decision(ruleset, sc, "permit", basis, obligations, citations, rules, None)
+        would = (not sc.consent) and _outcome(ruleset, sc, items[0], True)[0]
+        return Decision(ruleset, sc, "deny", "none", (), citations, rules, would)
+    results = [_outcome(ruleset, sc, item, sc.consent) for item in items]
+    if all(r[0] for r in results):
+        bases = {r[1] for r in results}
         basis = bases.pop() if len(bases) == 1 else "mixed"
-        obligations = tuple(sorted({o for r in results for o in r.obligations}))
+        obligations = tuple(sorted({o for r in results for o in r[4]}))
         decisive = results
         would = None
     else:
         basis, obligations = "none", ()
-        decisive = tuple(r for r in results if not r.permitted)
-        would = (not sc.consent) and all(r.permitted for r in
-                                         (decide_item(ruleset, sc.with_consent(), i) for i in sc.items))
-    rules = tuple(dict.fromkeys(rid for r in decisive for rid in r.rules))
-    citations = tuple(dict.fromkeys(c for r in decisive for c in r.citations))
+        decisive = [r for r in results if not r[0]]
+        would = (not sc.consent) and all(_outcome(ruleset, sc, item, True)[0] for item in items)
+    rules = tuple(dict.fromkeys(rid for r in decisive for rid in r[2]))
+    citations = tuple(dict.fromkeys(c for r in decisive for c in r[3]))
+    return Decision(ruleset, sc, "permit" if basis != "none" else "deny", basis, obligations,
+                    citations, rules, would)
+
+
+def explain_items(ruleset: Ruleset, sc: Scenario, would: bool | None) -> tuple:
+    """The per-item decisions with their reasons, by full evaluation (near misses included):
+    the explanation a :class:`Decision` works out when first asked."""
+    results = tuple(decide_item(ruleset, sc, item) for item in sc.items)
     reasons = tuple(reason for r in results for reason in r.reasons)
     if would:
         reasons += (Reason("consent_would_permit"),)
-    return Decision(ruleset.coop, sc, "permit" if permitted else "deny", basis, obligations,
-                    citations, rules, reasons, would, results, ruleset.vocabulary)
+    return results, reasons
 
 
 # ---- per-part tests for explanations (engine.explain). decide() does not call these; each

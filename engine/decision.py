@@ -6,7 +6,9 @@ the same decision can be shown in English or Japanese.
 
 from __future__ import annotations
 
-from attrs import field, frozen
+from operator import itemgetter
+
+from attrs import frozen
 
 from .scenario import Scenario
 
@@ -50,26 +52,82 @@ class ItemDecision:
                 "citations": list(self.citations)}
 
 
-@frozen
-class Decision:
-    """The answer to a scenario: permit or deny, on which basis, why, and under which clauses."""
+class Decision(tuple):
+    """The answer to a scenario: permit or deny, on which basis, why, and under which clauses.
 
-    coop: str | None
-    scenario: Scenario
-    decision: str
-    basis: str
-    obligations: tuple[str, ...]
-    citations: tuple[str, ...]
-    rules: tuple[str, ...]
-    reasons: tuple[Reason, ...]
-    would_permit_with_consent: bool | None
-    items: tuple[ItemDecision, ...]
-    vocabulary: object = field(default=None, eq=False, repr=False)
+    Immutable (a tuple of its fields). The effect, basis, obligations, deciding rules and
+    citations come from the decision tables (:mod:`engine.plan`); the explanation — the
+    per-item decisions with their reasons, near misses included — is worked out by the full
+    evaluation the first time :attr:`items` or :attr:`reasons` is read, so a hot loop that
+    only reads the effect never pays for it.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, ruleset, scenario: Scenario, decision: str, basis: str, obligations: tuple,
+                citations: tuple, rules: tuple, would_permit_with_consent: bool | None):
+        return tuple.__new__(cls, (ruleset, scenario, decision, basis, obligations, citations, rules,
+                                   would_permit_with_consent, []))
+
+    ruleset = property(itemgetter(0), doc="The compiled ruleset that decided.")
+    scenario = property(itemgetter(1), doc="The scenario decided.")
+    decision = property(itemgetter(2), doc="``permit`` or ``deny``.")
+    basis = property(itemgetter(3), doc="The legal basis; ``none`` on a deny, ``mixed`` when items differ.")
+    obligations = property(itemgetter(4), doc="Obligations the co-op takes on by relying on the permit.")
+    citations = property(itemgetter(5), doc="Clauses of the deciding rules.")
+    rules = property(itemgetter(6), doc="Ids of the deciding rules.")
+    would_permit_with_consent = property(itemgetter(7), doc="On a deny: whether consent would permit it.")
+
+    @property
+    def coop(self) -> str | None:
+        """The co-op whose policy decided."""
+        return self[0].coop
+
+    @property
+    def vocabulary(self):
+        """The vocabulary of the deciding ruleset (for display)."""
+        return self[0].vocabulary
 
     @property
     def permitted(self) -> bool:
         """Whether every item is permitted."""
-        return self.decision == "permit"
+        return self[2] == "permit"
+
+    def _explained(self) -> tuple:
+        cache = self[8]
+        if not cache:
+            from .decide import explain_items
+
+            cache.append(explain_items(self[0], self[1], self[7]))
+        return cache[0]
+
+    @property
+    def items(self) -> tuple[ItemDecision, ...]:
+        """The decision for each data item, with its reasons."""
+        return self._explained()[0]
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Every step of the explanation, item by item."""
+        return self._explained()[1]
+
+    def __eq__(self, other):
+        # the same answer to the same scenario by the same co-op's policy (the ruleset is
+        # compared by its co-op: comparing two rulesets in full is not a decision's business)
+        return isinstance(other, Decision) and self[1:8] == other[1:8] and self.coop == other.coop
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash(self[1:8])
+
+    def __repr__(self):
+        return (f"Decision(coop={self.coop!r}, decision={self[2]!r}, basis={self[3]!r}, "
+                f"rules={self[6]!r}, scenario={self[1]!r})")
+
+    def __reduce__(self):
+        return (Decision, tuple(self[:8]))
 
     def reason_texts(self, lang: str = "en") -> list[str]:
         """The reasons as sentences."""

@@ -359,8 +359,8 @@ class _Side:
         codes = {c for r in self.rules() for c in r.conditions + r.exceptions
                  if c not in (CONSENT, ANY_EXCEPTION)}
         honoured: dict[str, set] = defaultdict(set)  # the exceptions each honour rule covers
-        for exception, rule in ruleset.honoured.items():
-            honoured[rule.id].add(exception)
+        for exception, rules in ruleset.honoured.items():
+            honoured[tuple(r.id for r in rules)].add(exception)
         return ([frozenset({None})] + [frozenset(v) for _, v in sorted(honoured.items())]
                 + [frozenset({c}) for c in sorted(codes)])
 

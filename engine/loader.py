@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from attrs import frozen
@@ -55,7 +56,7 @@ def load(path: Path | None, text: str | None = None, *, name: str = "<string>",
     errors: list[Diagnostic] = []
 
     def visit(file_path: Path | None, source: str, shown: str) -> None:
-        module = dsl.parse(source, shown)
+        module = _parse(source, shown)
         key = str(file_path) if file_path else shown
         entry = LoadedModule(key, module, source)
         loaded[key] = entry
@@ -78,6 +79,14 @@ def load(path: Path | None, text: str | None = None, *, name: str = "<string>",
     if errors:
         raise CoopcheckError(errors)
     return order
+
+
+@functools.lru_cache(maxsize=128)
+def _parse(source: str, shown: str) -> ast.Module:
+    """:func:`dsl.parse`, remembered per text: the shared modules every policy imports (the
+    vocabulary, the law baseline) are parsed once per process. Syntax trees are immutable,
+    so sharing them is safe; a text that fails to parse is not remembered."""
+    return dsl.parse(source, shown)
 
 
 def _read(path: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from attrs import field, frozen
 
 from .frozen import FrozenMap
+from .plan import PlanCache
 from .vocabulary import Vocabulary
 
 #: Legal bases in the order DESIGN.md §5 reports them.
@@ -83,10 +84,12 @@ class Ruleset:
     grant_index: FrozenMap  # (action, subject, item) -> tuple[CompiledRule]
     bar_index: FrozenMap  # (action, subject, item) -> tuple[CompiledRule]
     notice_index: FrozenMap  # (action, subject, item) -> tuple[CompiledRule]
-    honoured: FrozenMap  # legal-exception id -> CompiledRule (the honour rule)
+    honoured: FrozenMap  # legal-exception id -> tuple of the honour rules that name it
     declared: FrozenMap  # (subject, item) -> frozenset of purposes declared for it
     files: tuple[str, ...] = ()  # the files compiled, dependencies first, the policy last
     meta_clauses: tuple[str, ...] = ()  # clauses cited by the policy's metadata lines
+    #: decision tables per (action, subject, item), filled on first use (engine.plan)
+    plans: PlanCache = field(factory=PlanCache, eq=False, repr=False)
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with this id."""

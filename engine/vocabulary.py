@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from attrs import frozen
+from attrs import field, frozen
 
 from dsl.ast import normalize_text
 from dsl.errors import did_you_mean
 
-from .frozen import FrozenMap
+from .frozen import FrozenMap, Memo
 
 #: Human names of the kinds, for messages.
 KIND_NAMES = {
@@ -77,6 +77,7 @@ class Vocabulary:
     descendants: FrozenMap  # id -> frozenset of ids (the term itself included)
     ancestors: FrozenMap  # id -> frozenset of ids (the term itself included)
     names: FrozenMap  # normalized name -> tuple of ids
+    resolved: Memo = field(factory=Memo, eq=False, repr=False)  # (name, kinds) -> id, as resolved
 
     @classmethod
     def build(cls, terms: dict[str, TermInfo]) -> "Vocabulary":
@@ -148,10 +149,14 @@ class Vocabulary:
         >>> v.resolve("日本生協連", "party"), v.resolve("purchase history", "item")
         ('jccu', 'purchase_history')
         """
+        known = self.resolved.get((name, kind))
+        if known is not None:
+            return known
         kinds = (kind,) if isinstance(kind, str) else kind
         found = self._candidates(name)
         of_kind = [t for t in found if self.terms[t].kind in kinds]
         if len(of_kind) == 1:
+            self.resolved[(name, kind)] = of_kind[0]
             return of_kind[0]
         what = " or ".join(KIND_NAMES[k] for k in kinds)
         if len(of_kind) > 1:

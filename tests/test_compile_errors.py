@@ -84,7 +84,7 @@ def test_small_policy_compiles(small):
     assert rules[2].recipients >= {"jccu"}
     assert rules[2].obligations == ("joint_use_notice",)
     assert rules[2].managed_by == "aizu"
-    assert small.honoured["by_law"] is rules[3]
+    assert small.honoured["by_law"] == (rules[3],)
     assert any(r.module == "appi" for r in small.rules)
 
 
@@ -330,6 +330,22 @@ def test_wrapped_rule_without_citation_points_at_its_last_line():
 def test_every_rule_kind_needs_a_citation(line):
     d = one_error(HEAD + line)
     assert (d.code, d.span.line, d.span.column) == ("E301", FIRST, len(line) + 1)
+
+
+def test_empty_citation_is_no_citation():
+    line = "name may be used for delivery   [  ]"
+    d = one_error(HEAD + line)
+    assert (d.code, d.message) == ("E301", "rule has an empty citation")
+    assert (d.span.line, d.span.column) == (FIRST, col(line, "["))
+
+
+@pytest.mark.parametrize("line", ["name may only be used for any declared purpose   [c]",
+                                  "photo must not be published for any declared purpose   [c]",
+                                  "collecting name for any declared purpose requires consent   [c]"])
+def test_any_declared_purpose_only_in_grants(line):
+    d = one_error(HEAD + line)
+    assert d.code == "E308" and "`any declared purpose`" in d.message
+    assert (d.span.line, d.span.column) == (FIRST, col(line, "any declared"))
 
 
 def test_unknown_metadata_key_with_suggestion():

@@ -3,7 +3,6 @@ reasons and citations, with Japanese labels beside the ids."""
 
 from __future__ import annotations
 
-from tabulate import tabulate
 from wcwidth import wcswidth
 
 from ..decision import Decision
@@ -100,4 +99,6 @@ def render_table(decisions: list[Decision], lang: str = "en") -> str:
             near = dict.fromkeys(r.citation for r in d.reasons if r.code == "near_miss" and r.citation)
             clauses = "\n".join(f"{h['closest']} {c}" for c in near) or "—"
         rows.append([d.coop, verdict, basis_text(d.basis), ", ".join(d.obligations) or "—", clauses, consent])
+    from tabulate import tabulate  # imported here: a single verdict needs no table
+
     return tabulate(rows, headers=h["table"], tablefmt="simple_grid")

@@ -7,6 +7,15 @@ diagnostics.
 
 from .ast import Module, Span, Term
 from .errors import CoopcheckError, Diagnostic
-from .parser import parse
 
 __all__ = ["parse", "Module", "Span", "Term", "CoopcheckError", "Diagnostic"]
+
+
+def __getattr__(name: str):
+    # the parser (and Lark) is imported on first use: a process that only decides against
+    # cached compiled policies never needs it
+    if name == "parse":
+        from .parser import parse
+
+        return parse
+    raise AttributeError(f"module 'dsl' has no attribute {name!r}")

@@ -66,8 +66,10 @@ class _Continuations:
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    # cache=True: Lark keeps the analysed grammar in a file in the temporary folder, keyed by
+    # the grammar and these options, so a new process loads it instead of rebuilding it
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                postlex=_Continuations())
+                postlex=_Continuations(), cache=True)
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 
 from . import paths
+from .cache import cached_ruleset
 from .compiler import compile_modules
 from .decide import decide as _decide
 from .decide import permits as _permits
@@ -36,7 +37,8 @@ def shipped_policies() -> list[str]:
 
 
 def load_policy(coop: str) -> Ruleset:
-    """Load and compile a shipped policy by id (``aizu``) or by the co-op's name or alias."""
+    """Load and compile a shipped policy by id (``aizu``) or by the co-op's name or alias
+    (kept compiled on disk between processes: see :mod:`engine.cache`)."""
     ids = shipped_policies()
     key = coop.strip()
     if key not in ids:
@@ -49,7 +51,8 @@ def load_policy(coop: str) -> Ruleset:
             raise CoopcheckError([Diagnostic("E402", f"unknown co-op `{coop}`", None,
                                              did_you_mean(key, ids) or "shipped policies: " + ", ".join(ids))])
         key = resolved
-    return load_file(paths.policies_dir() / f"{key}.policy")
+    policy_file = paths.policies_dir() / f"{key}.policy"
+    return cached_ruleset(policy_file, lambda: load_file(policy_file))
 
 
 def load_file(path: str | Path) -> Ruleset:

@@ -116,6 +116,10 @@ def permits(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = No
     >>> permits(aizu, action="share", data=["name"], recipient="unrelated_third_party", purpose="delivery")
     False
     """
+    try:  # the hot loop: a scenario asked before
+        return ruleset.verdicts[scenario.key]
+    except (KeyError, AttributeError):
+        pass
     if type(scenario) is not Scenario:
         scenario = make_scenario(ruleset, scenario, **fields)
     return _permits(ruleset, scenario)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .decision import Decision, ItemDecision, Reason
 from .plan import plan_for
-from .ruleset import ANY_EXCEPTION, BASIS_ORDER, CONSENT, CompiledRule, Ruleset
+from .ruleset import ANY_EXCEPTION, BASIS_ORDER, CONSENT, VERDICT_LIMIT, CompiledRule, Ruleset
 from .scenario import Scenario
 
 _SHARE_VERBS = ("joint_use", "entrust", "provide")
@@ -223,7 +223,20 @@ def _outcome(ruleset: Ruleset, sc: Scenario, item: str, consent: bool) -> tuple:
 
 def permits(ruleset: Ruleset, sc: Scenario) -> bool:
     """Whether the scenario is permitted: the boolean fast path of :func:`decide` (same
-    answer, no explanation, no allocation once the tables are warm)."""
+    answer, no explanation). Answers are remembered per scenario key (up to
+    :data:`~engine.ruleset.VERDICT_LIMIT`), else read from the decision tables."""
+    verdicts = ruleset.verdicts
+    try:
+        return verdicts[sc.key]
+    except KeyError:
+        pass
+    answer = _permits_by_tables(ruleset, sc)
+    if len(verdicts) < VERDICT_LIMIT:
+        verdicts[sc.key] = answer
+    return answer
+
+
+def _permits_by_tables(ruleset: Ruleset, sc: Scenario) -> bool:
     consent = sc.consent
     for item in sc.items:
         plan = ruleset.plans.get((sc.action, sc.subject, item))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
-from .frozen import FrozenMap
+from .frozen import FrozenMap, Memo
 from .plan import PlanCache
 from .vocabulary import Vocabulary
 
@@ -28,6 +28,10 @@ VERB_ACTIONS = {
     "provide": frozenset({"share"}),
     "share": frozenset({"share"}),
 }
+
+#: How many scenario answers the fast path remembers per ruleset; past that it answers from
+#: the decision tables alone (a few look-ups more), so memory stays bounded.
+VERDICT_LIMIT = 1 << 16
 
 #: Condition/exception codes: "consent", "*" (any legal exception the co-op honours),
 #: or a legal-exception id.
@@ -90,6 +94,8 @@ class Ruleset:
     meta_clauses: tuple[str, ...] = ()  # clauses cited by the policy's metadata lines
     #: decision tables per (action, subject, item), filled on first use (engine.plan)
     plans: PlanCache = field(factory=PlanCache, eq=False, repr=False)
+    #: the fast path's answers per scenario key (engine.decide.permits), up to VERDICT_LIMIT
+    verdicts: Memo = field(factory=Memo, eq=False, repr=False)
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with this id."""

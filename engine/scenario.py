@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from attrs import frozen
+from attrs import field, frozen
 
 from dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 
@@ -30,6 +30,12 @@ class Scenario:
     consent: bool = False
     exception: str | None = None
     coop: str | None = None
+    #: what decides it, as one plain tuple (hashed in C): the key of the fast path's memo
+    key: tuple = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.action, self.subject, self.items, self.recipient, self.purpose,
+                                         self.consent, self.exception))
 
     def with_consent(self) -> "Scenario":
         """The same scenario with consent given."""

@@ -103,7 +103,10 @@ def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]
         else:
             yield 1, whole, None
         return
-    for number, line in enumerate(text.splitlines(), 1):
+    # JSON Lines end at "\n" only: str.splitlines() would also split inside a JSON string
+    # that holds a raw U+2028 or another Unicode line break
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

@@ -1,0 +1,1 @@
+"""Test support: strategies, the reference evaluator and engine variants for the property tests."""

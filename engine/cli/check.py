@@ -9,8 +9,7 @@ import sys
 from dsl.errors import CoopcheckError
 
 from ..api import decide
-from .inputs import (Policies, add_scenario_arguments, flags_scenario, json_jobs, missing_flags, print_error,
-                     read_json_text)
+from .inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
 from .render import render_decision, render_table
 
 HELP = "decide a proposed data use against one co-op's policy or all of them"
@@ -50,29 +49,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_json(args: argparse.Namespace, policies: Policies) -> int:
-    text = read_json_text(args, "check")
-    if text is None:
-        return 2
-    fmt = args.format or "json"
-    errors = denied = False
-    for job in json_jobs(text, args.coop, policies):
-        error = job.error
-        if error is None:
-            try:
-                decisions = [decide(rs, job.body) for rs in job.rulesets]
-            except CoopcheckError as err:
-                error = err
-        if error is not None:
-            errors = True
-            print_error(error, job.line, fmt)
-            continue
-        for rs, d in zip(job.rulesets, decisions):
-            denied = denied or not d.permitted
+    def answer(rulesets, scenario):
+        decisions = [(rs, decide(rs, scenario)) for rs in rulesets]
+        return decisions, any(not d.permitted for _, d in decisions)
+
+    def show(decisions, fmt):
+        for rs, d in decisions:
             if fmt == "json":
                 print(json.dumps(d.to_json(args.lang), ensure_ascii=False))
             else:
                 print(render_decision(d, rs.name, args.lang) + "\n")
-        sys.stdout.flush()
-    if errors:
-        return 2
-    return 1 if (args.fail_on_deny and denied) else 0
+
+    return run_json_jobs(args, policies, "check", answer, show)

@@ -19,8 +19,7 @@ from ..api import make_scenario
 from ..explain import GROUPS, Explanation, explain
 from ..messages import BASIS_WORDS, EXPLAIN_TEMPLATES, render_check, render_why_not, term
 from ..ruleset import Ruleset
-from .inputs import (Policies, add_scenario_arguments, flags_scenario, json_jobs, missing_flags, print_error,
-                     read_json_text)
+from .inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
 from .render import HEADINGS, render_decision
 
 HELP = "explain a decision: the rules checked, the deciding clause, and what would permit a deny"
@@ -113,25 +112,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_json(args: argparse.Namespace, policies: Policies) -> int:
-    text = read_json_text(args, "explain")
-    if text is None:
-        return 2
-    fmt = args.format or "json"
-    errors = denied = False
-    for job in json_jobs(text, args.coop, policies):
-        error = job.error
-        if error is None:
-            try:
-                found = _explain_all(job.rulesets, job.body, args.show_all)
-            except CoopcheckError as err:
-                error = err
-        if error is not None:
-            errors = True
-            print_error(error, job.line, fmt)
-            continue
-        denied = denied or any(not e.decision.permitted for _, e in found)
-        _print(found, fmt, args.lang)
-        sys.stdout.flush()
-    if errors:
-        return 2
-    return 1 if (args.fail_on_deny and denied) else 0
+    def answer(rulesets, scenario):
+        found = _explain_all(rulesets, scenario, args.show_all)
+        return found, any(not e.decision.permitted for _, e in found)
+
+    return run_json_jobs(args, policies, "explain", answer, lambda found, fmt: _print(found, fmt, args.lang))

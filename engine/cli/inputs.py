@@ -171,3 +171,33 @@ def print_error(err: CoopcheckError, line: int, fmt: str) -> None:
         print(json.dumps(error_object(err, line), ensure_ascii=False))
     else:
         print(f"line {line}: {err.diagnostics[0].render()}")
+
+
+def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, answer, show) -> int:
+    """The ``--json FILE|-`` loop shared by ``check`` and ``explain``: read the scenarios,
+    answer each with ``answer(rulesets, scenario) -> (results, denied)``, ``show(results, fmt)``
+    in input order, and print an error object for a bad line while the rest still run.
+    Returns the exit code: 2 on any input error, else 1 when ``--fail-on-deny`` and something
+    was denied, else 0."""
+    text = read_json_text(args, command)
+    if text is None:
+        return 2
+    fmt = args.format or "json"
+    errors = denied = False
+    for job in json_jobs(text, args.coop, policies):
+        error = job.error
+        if error is None:
+            try:
+                results, job_denied = answer(job.rulesets, job.body)
+            except CoopcheckError as err:
+                error = err
+        if error is not None:
+            errors = True
+            print_error(error, job.line, fmt)
+            continue
+        denied = denied or job_denied
+        show(results, fmt)
+        sys.stdout.flush()
+    if errors:
+        return 2
+    return 1 if (args.fail_on_deny and denied) else 0

@@ -55,9 +55,9 @@ def _up(ruleset: Ruleset, written: tuple[str, ...]) -> frozenset:
 def _subsumption_reversed(text: str) -> Ruleset:
     """Grants and closed lists cover their terms' ancestors instead of their descendants.
 
-    Grants get ancestor sets for their terms; closed lists for what they list, and the
-    ruleset is indexed with a vocabulary whose "descendants" are the ancestors (the index
-    files a closed list's grant under the descendants of its items and subjects).
+    Grants get ancestor sets for their terms, closed lists for what they list; and the
+    ruleset carries a vocabulary whose "descendants" are the ancestors, since the index and
+    the decision read a closed list's grant through the descendants of what it names.
     """
     ruleset = _compile(text)
     rules = []
@@ -80,7 +80,7 @@ def _subsumption_reversed(text: str) -> Ruleset:
         rules.append(rule)
     vocab = ruleset.vocabulary
     upside_down = evolve(vocab, descendants=vocab.ancestors, ancestors=vocab.descendants)
-    return evolve(_reindexed(evolve(ruleset, vocabulary=upside_down), rules), vocabulary=vocab)
+    return _reindexed(evolve(ruleset, vocabulary=upside_down), rules)
 
 
 # ---- broken decisions ----------------------------------------------------------------------------

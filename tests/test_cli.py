@@ -741,3 +741,15 @@ def test_coop_all_gives_five_decisions_each_with_a_clause(cli):
     for coop in ("aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko"):
         row = next(line for line in out.splitlines() if line.startswith(f"│ {coop} "))
         assert f"{coop} " in row.split("│")[5], row  # the clause column names the co-op's clause
+
+
+def test_invalid_json_message_reads_once(capsys):
+    """An unterminated string is reported as `... starting at column N`, not `at at`."""
+    old = sys.stdin
+    sys.stdin = io.StringIO('{"action": "use", "data": ["name\n')
+    try:
+        code = main(["check", "--json", "-"])
+    finally:
+        sys.stdin = old
+    out = capsys.readouterr().out
+    assert code == 2 and "E406" in out and "starting at column" in out and "at at" not in out

@@ -113,7 +113,7 @@ def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]
             yield number, json.loads(line), None
         except json.JSONDecodeError as err:
             yield number, None, CoopcheckError([Diagnostic(
-                "E406", f"invalid JSON: {err.msg.lower()} at column {err.colno}", None,
+                "E406", f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
                 "each line must be one JSON object")])
         except RecursionError:
             yield number, None, CoopcheckError([Diagnostic(

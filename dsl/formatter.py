@@ -29,7 +29,7 @@ Keywords
 
 Statements and continuation lines
     A statement starts at column 1; continuation lines are indented four spaces. A statement
-    that fits in :data:`WIDTH` (100) display columns is one line. Otherwise its condition
+    that fits in :data:`~dsl.layout.WIDTH` (100) display columns is one line. Otherwise its condition
     (``provided that ...`` / ``unless ...``) goes on a continuation line, and if the rest
     still does not fit, ``for PURPOSES`` does too, as does ``may ...``/``must ...`` (with
     its recipients) when it does not fit on the line of the items and subjects; in a
@@ -44,7 +44,7 @@ Statements and continuation lines
 
 Citations
     Kept exactly as written (``[指針2 ◇共済事業]``), at the end of the statement. On a
-    one-line statement the citation starts at display column :data:`CITATION_COLUMN` (74),
+    one-line statement the citation starts at display column :data:`~dsl.layout.CITATION_COLUMN` (74),
     or three spaces after a longer text; if that does not fit, or the statement has
     continuation lines, the citation is its own last continuation line. Display columns count
     East Asian wide characters as two.
@@ -64,22 +64,12 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
-from typing import Iterator, Sequence, Union
-
-from attrs import define, field, frozen
+from typing import Iterator, Sequence
 
 from . import ast
+from .layout import INDENT, Atom, Group, Line, Phrase, Pos, Shape, layout, line_text
 from .parser import _keyword_of_terminal, parse
 
-#: The widest a line may be (display columns) before a statement is broken.
-WIDTH = 100
-#: The indentation of continuation lines.
-INDENT = "    "
-#: The display column at which a one-line statement's citation starts.
-CITATION_COLUMN = 74
-#: The fewest spaces before a citation that follows its statement on the same line.
-CITATION_GAP = 3
 #: The spaces before a trailing comment.
 COMMENT_GAP = 2
 
@@ -94,7 +84,6 @@ _TOKEN = re.compile(r'(?P<string>"[^"\n]*")|(?P<citation>\[[^\]\n]+\])|(?P<comme
 _WORD = re.compile(r"[^\W\d][\w\-]*")
 _DATE_OR_NUMBER = re.compile(r"\d{4}-\d{2}-\d{2}|\d+")
 
-Pos = tuple  # (line, column), 1-based, as in spans
 
 
 def format_text(text: str, name: str = "<string>") -> str:
@@ -128,131 +117,6 @@ def format_module(module: ast.Module, source: str | None = None) -> str:
     return _FilePrinter(module, source).render()
 
 
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a monospaced editor: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-# ---- the shape of a statement -------------------------------------------------------------
-
-@frozen
-class _Atom:
-    """An unbreakable piece of a statement; lines break only between atoms. ``pos`` is where
-    the text it holds started in the source (for placing comments), when known."""
-
-    text: str
-    pos: Pos | None = None
-
-
-@frozen
-class _Phrase:
-    """A run of atoms laid out together; ``join``: it may continue the line before it."""
-
-    atoms: tuple[_Atom, ...]
-    join: bool = False
-
-
-@frozen
-class _Group:
-    """Phrases (or groups) kept on one line when they fit, else each on its own line."""
-
-    parts: tuple[Union["_Group", _Phrase], ...]
-    join: bool = False
-
-
-@frozen
-class _Shape:
-    """A statement: its sentence, the phrases that always take their own line, its citation."""
-
-    main: _Group
-    own: tuple[_Phrase, ...] = ()
-    citation: _Atom | None = None
-    unbroken: bool = False  # one line, however long
-
-
-@define
-class _Line:
-    """One output line of a statement: atoms, and the citation aligned after them."""
-
-    atoms: list = field(factory=list)
-    citation: _Atom | None = None
-
-    def body(self) -> str:
-        return " ".join(a.text for a in self.atoms)
-
-
-def _flat(part) -> list[_Atom]:
-    if isinstance(part, _Phrase):
-        return list(part.atoms)
-    return [a for p in part.parts for a in _flat(p)]
-
-
-def _layout(shape: _Shape) -> list[_Line]:
-    """Break a statement into lines (see the module docstring)."""
-    lines: list[_Line] = [_Line()]
-    if shape.unbroken:
-        return [_Line(_flat(shape.main))]
-
-    def fits(atoms: Sequence[_Atom]) -> bool:
-        indent = 0 if len(lines) == 1 else len(INDENT)
-        return indent + display_width(" ".join(a.text for a in atoms)) <= WIDTH
-
-    def fill(atoms: Sequence[_Atom]) -> None:
-        for atom in atoms:
-            if lines[-1].atoms and not fits(lines[-1].atoms + [atom]):
-                lines.append(_Line())
-            lines[-1].atoms.append(atom)
-
-    def place(part) -> bool:
-        """Lay ``part`` out from the start of the last line; True if it took one line."""
-        atoms = _flat(part)
-        if fits(atoms):
-            lines[-1].atoms.extend(atoms)
-            return True
-        if isinstance(part, _Phrase):
-            fill(atoms)
-            return False
-        one_line = False
-        for k, child in enumerate(part.parts):
-            if k and child.join and one_line and fits(lines[-1].atoms + _flat(child)):
-                lines[-1].atoms.extend(_flat(child))  # continue the line the part before took
-                continue
-            if k:
-                lines.append(_Line())
-            one_line = place(child)
-        return False
-
-    place(shape.main)
-    for phrase in shape.own:
-        lines.append(_Line())
-        fill(phrase.atoms)
-    if shape.citation is not None:
-        if len(lines) == 1 and _aligned_width(lines[0].body(), shape.citation.text) <= WIDTH:
-            lines[0] = _Line(lines[0].atoms, shape.citation)
-        else:
-            lines.append(_Line([shape.citation]))
-    return lines
-
-
-def _citation_pad(body: str) -> int:
-    width = display_width(body)
-    if width + CITATION_GAP <= CITATION_COLUMN - 1:
-        return CITATION_COLUMN - 1 - width
-    return CITATION_GAP
-
-
-def _aligned_width(body: str, citation: str) -> int:
-    return display_width(body) + _citation_pad(body) + display_width(citation)
-
-
-def _line_text(line: _Line, first: bool) -> str:
-    body = line.body()
-    text = ("" if first else INDENT) + body
-    if line.citation is not None:
-        text += " " * _citation_pad(body) + line.citation.text
-    return text
-
-
 # ---- statements -> shapes --------------------------------------------------------------------
 
 class _Printer:
@@ -274,14 +138,14 @@ class _Printer:
             return f'"{term.text}"'
         return term.text
 
-    def citation(self, citation: ast.Citation | None) -> _Atom | None:
+    def citation(self, citation: ast.Citation | None) -> Atom | None:
         if citation is None:
             return None
         if self.source is not None and citation.span is not None:
-            return _Atom(self.source.text_of(citation.span), self._pos(citation.span))
-        return _Atom(f"[{citation.text}]")
+            return Atom(self.source.text_of(citation.span), self._pos(citation.span))
+        return Atom(f"[{citation.text}]")
 
-    def terms(self, terms: Sequence[ast.Term], prefix: str = "") -> list[_Atom]:
+    def terms(self, terms: Sequence[ast.Term], prefix: str = "") -> list[Atom]:
         """A list in English: ``a``, ``a and b``, ``a, b and c``; ``prefix`` leads the first."""
         atoms = []
         for k, term in enumerate(terms):
@@ -292,24 +156,24 @@ class _Printer:
                 text = "and " + text
             if k < len(terms) - 2:
                 text += ","
-            atoms.append(_Atom(text, self._pos(term.span)))
+            atoms.append(Atom(text, self._pos(term.span)))
         return atoms
 
-    def selector(self, sel: ast.Selector, prefix: str, wildcard: str) -> list[_Atom]:
+    def selector(self, sel: ast.Selector, prefix: str, wildcard: str) -> list[Atom]:
         if sel.any:
-            return [_Atom(prefix + wildcard, self._pos(sel.span))]
+            return [Atom(prefix + wildcard, self._pos(sel.span))]
         return self.terms(sel.terms, prefix)
 
-    def purposes(self, sel: ast.Selector) -> list[_Atom]:
+    def purposes(self, sel: ast.Selector) -> list[Atom]:
         return self.selector(sel, "for ", "any declared purpose" if sel.declared else "any purpose")
 
-    def scope(self, items: ast.Selector, subjects: ast.Selector | None, prefix: str = "") -> list[_Atom]:
+    def scope(self, items: ast.Selector, subjects: ast.Selector | None, prefix: str = "") -> list[Atom]:
         atoms = self.selector(items, prefix, "anything")
         if subjects is not None:
             atoms += self.selector(subjects, "of ", "anyone")
         return atoms
 
-    def conditions(self, conds: Sequence[ast.Condition], keyword: str) -> list[_Atom]:
+    def conditions(self, conds: Sequence[ast.Condition], keyword: str) -> list[Atom]:
         atoms = []
         for k, cond in enumerate(conds):
             if cond.kind == "consent":
@@ -318,11 +182,11 @@ class _Printer:
                 text = "a legal exception applies" if keyword == "provided that" else "a legal exception"
             else:
                 text = self.term(cond.term) + (" applies" if keyword == "provided that" else "")
-            atoms.append(_Atom((keyword if k == 0 else "or") + " " + text, self._pos(cond.span)))
+            atoms.append(Atom((keyword if k == 0 else "or") + " " + text, self._pos(cond.span)))
         return atoms
 
     # -- statements -----------------------------------------------------------------------
-    def shape(self, stmt) -> _Shape:
+    def shape(self, stmt) -> Shape:
         """The shape of one statement."""
         method = getattr(self, "_" + type(stmt).__name__.lower())
         return method(stmt)
@@ -332,133 +196,133 @@ class _Printer:
         shape = self.shape(stmt)
         if comments and self.source is not None:
             shape = self.source.locate(shape, stmt.span)
-        return _with_comments(_layout(shape), comments)
+        return _with_comments(layout(shape), comments)
 
-    def _simple(self, keyword: str, term: ast.Term) -> _Shape:
-        return _Shape(_Group((_Phrase((_Atom(f"{keyword} {self.term(term)}", self._pos(term.span)),)),)))
+    def _simple(self, keyword: str, term: ast.Term) -> Shape:
+        return Shape(Group((Phrase((Atom(f"{keyword} {self.term(term)}", self._pos(term.span)),)),)))
 
-    def _moduleheader(self, stmt: ast.ModuleHeader) -> _Shape:
+    def _moduleheader(self, stmt: ast.ModuleHeader) -> Shape:
         return self._simple("module", stmt.name)
 
-    def _policyheader(self, stmt: ast.PolicyHeader) -> _Shape:
+    def _policyheader(self, stmt: ast.PolicyHeader) -> Shape:
         return self._simple("policy", stmt.coop)
 
-    def _testsheader(self, stmt: ast.TestsHeader) -> _Shape:
+    def _testsheader(self, stmt: ast.TestsHeader) -> Shape:
         return self._simple("tests for", stmt.target)
 
-    def _import(self, stmt: ast.Import) -> _Shape:
+    def _import(self, stmt: ast.Import) -> Shape:
         return self._simple("import", stmt.target)
 
-    def _meta(self, stmt: ast.Meta) -> _Shape:
+    def _meta(self, stmt: ast.Meta) -> Shape:
         if self.source is not None and stmt.span is not None:
             key, values = self.source.meta_parts(stmt)
         else:
             key = _key_text(stmt.key)
-            values = [_Atom(v if _DATE_OR_NUMBER.fullmatch(v) else f'"{v}"') for v in stmt.values]
+            values = [Atom(v if _DATE_OR_NUMBER.fullmatch(v) else f'"{v}"') for v in stmt.values]
         atoms = []
         for k, value in enumerate(values):
             text = value.text + ("," if k < len(values) - 1 else "")
-            atoms.append(_Atom(f"{key}: {text}" if k == 0 else text, value.pos))
-        return _Shape(_Group((_Phrase(tuple(atoms)),)), citation=self.citation(stmt.citation))
+            atoms.append(Atom(f"{key}: {text}" if k == 0 else text, value.pos))
+        return Shape(Group((Phrase(tuple(atoms)),)), citation=self.citation(stmt.citation))
 
-    def _declaration(self, stmt: ast.Declaration) -> _Shape:
-        atoms = [_Atom(f"{_KIND_WORDS[stmt.kind]} {self.term(stmt.name)}", self._pos(stmt.name.span))]
+    def _declaration(self, stmt: ast.Declaration) -> Shape:
+        atoms = [Atom(f"{_KIND_WORDS[stmt.kind]} {self.term(stmt.name)}", self._pos(stmt.name.span))]
         if stmt.parent is not None:
-            atoms.append(_Atom("is " + self.term(stmt.parent), self._pos(stmt.parent.span)))
+            atoms.append(Atom("is " + self.term(stmt.parent), self._pos(stmt.parent.span)))
         strings = self.source.strings_in(stmt.span) if self.source and stmt.span else None
         raw = strings[len(strings) - len(stmt.aliases) - (stmt.label is not None):] if strings else None
 
-        def string(k: int, value: str) -> _Atom:
-            return raw[k] if raw else _Atom(f'"{value}"')
+        def string(k: int, value: str) -> Atom:
+            return raw[k] if raw else Atom(f'"{value}"')
 
         k = 0
         if stmt.label is not None:
             label = string(k, stmt.label)
-            atoms[-1] = _Atom(atoms[-1].text + ",", atoms[-1].pos)
-            atoms.append(_Atom("label " + label.text, label.pos))
+            atoms[-1] = Atom(atoms[-1].text + ",", atoms[-1].pos)
+            atoms.append(Atom("label " + label.text, label.pos))
             k += 1
         for n, alias in enumerate(stmt.aliases):
-            atoms[-1] = _Atom(atoms[-1].text + ",", atoms[-1].pos)
+            atoms[-1] = Atom(atoms[-1].text + ",", atoms[-1].pos)
             value = string(k + n, alias)
-            atoms.append(_Atom(("aliases " if n == 0 else "") + value.text, value.pos))
+            atoms.append(Atom(("aliases " if n == 0 else "") + value.text, value.pos))
         # a vocabulary reads as a table: a declaration is never broken
-        return _Shape(_Group((_Phrase(tuple(atoms)),)), unbroken=True)
+        return Shape(Group((Phrase(tuple(atoms)),)), unbroken=True)
 
-    def _rule(self, scope: list[_Atom], verb: list[_Atom], purposes: list[_Atom] | None,
-              clause: list[_Atom], own: list[list[_Atom]], citation) -> _Shape:
-        head = [_Phrase(tuple(scope)), _Phrase(tuple(verb), join=True)]
+    def _rule(self, scope: list[Atom], verb: list[Atom], purposes: list[Atom] | None,
+              clause: list[Atom], own: list[list[Atom]], citation) -> Shape:
+        head = [Phrase(tuple(scope)), Phrase(tuple(verb), join=True)]
         if purposes:
-            head.append(_Phrase(tuple(purposes)))
-        parts: list = [_Group(tuple(head))]
+            head.append(Phrase(tuple(purposes)))
+        parts: list = [Group(tuple(head))]
         if clause:
-            parts.append(_Phrase(tuple(clause)))
-        return _Shape(_Group(tuple(parts)), tuple(_Phrase(tuple(p)) for p in own if p), self.citation(citation))
+            parts.append(Phrase(tuple(clause)))
+        return Shape(Group(tuple(parts)), tuple(Phrase(tuple(p)) for p in own if p), self.citation(citation))
 
-    def _verb(self, modal: str, verb: str, recipients: ast.Selector | None) -> list[_Atom]:
+    def _verb(self, modal: str, verb: str, recipients: ast.Selector | None) -> list[Atom]:
         words = f"{modal} {_VERB_WORDS[verb]}"
         if recipients is None:
-            return [_Atom(words)]
+            return [Atom(words)]
         return self.selector(recipients, words + " ", "anyone")
 
-    def _grant(self, stmt: ast.Grant) -> _Shape:
+    def _grant(self, stmt: ast.Grant) -> Shape:
         own = [self.terms(stmt.obligations, "obliging ")] if stmt.obligations else []
         if stmt.managed_by is not None:
-            own.append([_Atom("managed by " + self.term(stmt.managed_by), self._pos(stmt.managed_by.span))])
+            own.append([Atom("managed by " + self.term(stmt.managed_by), self._pos(stmt.managed_by.span))])
         return self._rule(self.scope(stmt.items, stmt.subjects), self._verb("may be", stmt.verb, stmt.recipients),
                           self.purposes(stmt.purposes), self.conditions(stmt.conditions, "provided that"),
                           own, stmt.citation)
 
-    def _closedgrant(self, stmt: ast.ClosedGrant) -> _Shape:
+    def _closedgrant(self, stmt: ast.ClosedGrant) -> Shape:
         own = [self.terms(stmt.obligations, "obliging ")] if stmt.obligations else []
         return self._rule(self.scope(stmt.items, stmt.subjects), self._verb("may only be", stmt.verb, stmt.recipients),
                           self.purposes(stmt.purposes), self.conditions(stmt.exceptions, "unless"),
                           own, stmt.citation)
 
-    def _prohibition(self, stmt: ast.Prohibition) -> _Shape:
+    def _prohibition(self, stmt: ast.Prohibition) -> Shape:
         purposes = self.purposes(stmt.purposes) if stmt.purposes is not None else None
         return self._rule(self.scope(stmt.items, stmt.subjects), self._verb("must not be", stmt.verb, stmt.recipients),
                           purposes, self.conditions(stmt.exceptions, "unless"), [], stmt.citation)
 
-    def _requirement(self, stmt: ast.Requirement) -> _Shape:
-        head = [_Phrase(tuple(self.scope(stmt.items, stmt.subjects, _GERUNDS[stmt.action] + " ")))]
+    def _requirement(self, stmt: ast.Requirement) -> Shape:
+        head = [Phrase(tuple(self.scope(stmt.items, stmt.subjects, _GERUNDS[stmt.action] + " ")))]
         if stmt.recipients is not None:
-            head.append(_Phrase(tuple(self.selector(stmt.recipients, "with ", "anyone")), join=True))
+            head.append(Phrase(tuple(self.selector(stmt.recipients, "with ", "anyone")), join=True))
         if stmt.purposes is not None:
-            head.append(_Phrase(tuple(self.purposes(stmt.purposes))))
-        head.append(_Phrase((_Atom("requires " + " and ".join(stmt.needs)),), join=True))
-        parts: list = [_Group(tuple(head))]
+            head.append(Phrase(tuple(self.purposes(stmt.purposes))))
+        head.append(Phrase((Atom("requires " + " and ".join(stmt.needs)),), join=True))
+        parts: list = [Group(tuple(head))]
         clause = self.conditions(stmt.exceptions, "unless")
         if clause:
-            parts.append(_Phrase(tuple(clause)))
-        return _Shape(_Group(tuple(parts)), citation=self.citation(stmt.citation))
+            parts.append(Phrase(tuple(clause)))
+        return Shape(Group(tuple(parts)), citation=self.citation(stmt.citation))
 
-    def _honour(self, stmt: ast.Honour) -> _Shape:
+    def _honour(self, stmt: ast.Honour) -> Shape:
         atoms = self.terms(stmt.exceptions, "honour legal exceptions: ")
-        return _Shape(_Group((_Phrase(tuple(atoms)),)), citation=self.citation(stmt.citation))
+        return Shape(Group((Phrase(tuple(atoms)),)), citation=self.citation(stmt.citation))
 
-    def _case(self, stmt: ast.Case) -> _Shape:
+    def _case(self, stmt: ast.Case) -> Shape:
         if self.source is not None and stmt.span is not None:
             name = self.source.strings_in(stmt.span)[0]
         else:
-            name = _Atom(f'"{stmt.name}"')
+            name = Atom(f'"{stmt.name}"')
         sc = stmt.scenario
         atoms = self.terms(sc.items, sc.action + " ")
         for prefix, term in (("of ", sc.subject), ("with ", sc.recipient), ("for ", sc.purpose)):
             if term is not None:
-                atoms.append(_Atom(prefix + self.term(term), self._pos(term.span)))
+                atoms.append(Atom(prefix + self.term(term), self._pos(term.span)))
         if sc.consent:
-            atoms.append(_Atom("with consent"))
+            atoms.append(Atom("with consent"))
         if sc.exception is not None:
-            atoms.append(_Atom("claiming " + self.term(sc.exception), self._pos(sc.exception.span)))
+            atoms.append(Atom("claiming " + self.term(sc.exception), self._pos(sc.exception.span)))
         ex = stmt.expect
-        expect = [_Atom("expect " + ex.effect, self._pos(ex.span))]
+        expect = [Atom("expect " + ex.effect, self._pos(ex.span))]
         if ex.basis is not None:
-            expect.append(_Atom("by " + self.term(ex.basis), self._pos(ex.basis.span)))
+            expect.append(Atom("by " + self.term(ex.basis), self._pos(ex.basis.span)))
         if ex.citation is not None:
             cited = self.citation(ex.citation)
-            expect.append(_Atom("citing " + cited.text, cited.pos))
-        main = _Group((_Phrase((_Atom(f"case {name.text}:", name.pos),)), _Phrase(tuple(atoms))))
-        return _Shape(main, (_Phrase(tuple(expect)),))
+            expect.append(Atom("citing " + cited.text, cited.pos))
+        main = Group((Phrase((Atom(f"case {name.text}:", name.pos),)), Phrase(tuple(atoms))))
+        return Shape(main, (Phrase(tuple(expect)),))
 
 
 def _key_text(key: str) -> str:
@@ -499,40 +363,40 @@ class _Source:
             if m.lastgroup != "comment":
                 yield m.lastgroup, m.group(), self.pos_of(m.start())
 
-    def locate(self, shape: _Shape, span: ast.Span) -> _Shape:
+    def locate(self, shape: Shape, span: ast.Span) -> Shape:
         """``shape`` with a source position for every atom that has none (keywords such as
         ``may be used`` or ``requires consent``): the next word in ``span`` that the atom's
         first word matches, after the atom before it."""
         words = [(text, pos) for kind, text, pos in self.tokens(span) if kind == "word"]
         last: list = [(span.line, span.column)]
 
-        def atom(a: _Atom) -> _Atom:
+        def atom(a: Atom) -> Atom:
             if a.pos is None:
                 first = a.text.split(" ", 1)[0]
                 found = next((pos for text, pos in words if text == first and pos > last[0]), None)
-                a = _Atom(a.text, found) if found is not None else a
+                a = Atom(a.text, found) if found is not None else a
             if a.pos is not None:
                 last[0] = max(last[0], a.pos)
             return a
 
         def part(p):
-            if isinstance(p, _Phrase):
-                return _Phrase(tuple(atom(a) for a in p.atoms), p.join)
-            return _Group(tuple(part(c) for c in p.parts), p.join)
+            if isinstance(p, Phrase):
+                return Phrase(tuple(atom(a) for a in p.atoms), p.join)
+            return Group(tuple(part(c) for c in p.parts), p.join)
 
         main = part(shape.main)
         own = tuple(part(p) for p in shape.own)
         citation = atom(shape.citation) if shape.citation is not None else None
-        return _Shape(main, own, citation, shape.unbroken)
+        return Shape(main, own, citation, shape.unbroken)
 
-    def strings_in(self, span: ast.Span) -> list[_Atom]:
+    def strings_in(self, span: ast.Span) -> list[Atom]:
         """The quoted strings in ``span``, exactly as written."""
-        return [_Atom(text, pos) for kind, text, pos in self.tokens(span) if kind == "string"]
+        return [Atom(text, pos) for kind, text, pos in self.tokens(span) if kind == "string"]
 
-    def meta_parts(self, stmt: ast.Meta) -> tuple[str, list[_Atom]]:
+    def meta_parts(self, stmt: ast.Meta) -> tuple[str, list[Atom]]:
         """A metadata line's key as written and its values exactly as written."""
         key: list[str] = []
-        values: list[_Atom] = []
+        values: list[Atom] = []
         in_values = False
         for kind, text, pos in self.tokens(stmt.span):
             if kind == "punct" and text == ":" and not in_values:
@@ -540,7 +404,7 @@ class _Source:
             elif not in_values:
                 key.append(text)
             elif kind in ("string", "date", "number"):
-                values.append(_Atom(text, pos))
+                values.append(Atom(text, pos))
         return " ".join(key), values
 
     def blank_between(self, after: int, before: int) -> bool:
@@ -554,7 +418,7 @@ def _comment_pos(comment: ast.Comment) -> Pos:
     return (comment.span.line, comment.span.column)
 
 
-def _with_comments(lines: list[_Line], comments: Sequence[ast.Comment]) -> list[str]:
+def _with_comments(lines: list[Line], comments: Sequence[ast.Comment]) -> list[str]:
     """The statement's text lines with its comments put back (see the module docstring).
 
     ``comments`` are the statement's own: trailing ones on its lines and own-line ones inside
@@ -585,7 +449,7 @@ def _with_comments(lines: list[_Line], comments: Sequence[ast.Comment]) -> list[
     for n, line in enumerate(lines):
         for text in before.get(n, ()):
             out.append(text if n == 0 else INDENT + text)
-        text = _line_text(line, n == 0)
+        text = line_text(line, n == 0)
         if n in trailing:
             text += " " * COMMENT_GAP + trailing[n]
         out.append(text)

@@ -16,7 +16,8 @@ import pytest
 import dsl
 from dsl import ast
 from dsl.errors import CoopcheckError
-from dsl.formatter import WIDTH, display_width, format_module, format_text
+from dsl.formatter import format_module, format_text
+from dsl.layout import WIDTH, display_width
 from engine.cli.main import main
 from engine.compiler import compile_modules
 from engine.decide import decide

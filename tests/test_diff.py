@@ -18,7 +18,8 @@ import pytest
 
 from engine import decide, load_file, load_policy
 from engine.cli.main import main
-from engine.diff import PolicyDiff, Region, collapse, diff_rulesets
+from engine.diff import diff_rulesets
+from engine.regions import PolicyDiff, Region, collapse
 from engine.scenario import ACTIONS, Scenario
 
 REPO = Path(__file__).resolve().parents[1]

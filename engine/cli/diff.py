@@ -18,7 +18,8 @@ from tabulate import tabulate
 from dsl.errors import CoopcheckError
 
 from ..api import load_file, load_policy
-from ..diff import MULTI_ITEM_NOTE, PolicyDiff, diff_rulesets
+from ..diff import diff_rulesets
+from ..regions import MULTI_ITEM_NOTE, PolicyDiff
 from ..ruleset import Ruleset
 
 HELP = "list every scenario two rule sets decide differently, grouped into exact regions"

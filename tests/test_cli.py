@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import shipped_policies
+from engine import decide, load_policy, shipped_policies
 from engine.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -244,7 +244,11 @@ def test_coop_all_flags_table(cli):
     assert cells[0] == "co-op"
     assert sorted(cells[1:]) == sorted(ids)  # one row per shipped policy
     assert sum(1 for line in lines if line.startswith("├")) == len(ids)
-    assert "PERMIT" in out or "DENY" in out
+    scenario = {"action": "share", "data": ["購買履歴"], "recipient": "日本生協連", "purpose": "delivery"}
+    for line in lines:  # each co-op's row shows that co-op's own decision
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) > 2 and cells[1] in ids:
+            assert cells[2] == decide(load_policy(cells[1]), scenario).decision.upper(), line
 
 
 def test_coop_all_flags_json(cli):

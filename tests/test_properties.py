@@ -156,8 +156,10 @@ def test_rule_order_does_not_matter_with_two_honour_rules_for_one_exception():
 
 
 def test_closed_provision_list_gives_no_basis_without_consent():
-    """A closed list of provision to third parties grants nothing without a condition: no
-    permit rests on basis ``consent`` unless consent was given."""
+    """A closed list of provision to third parties grants nothing without consent: the
+    scenario without consent is denied, with consent permitted on basis ``consent``."""
     ruleset = load_string(VOCABULARY + "item_a may only be provided to party_a for purpose_a [r1]\n")
-    d = decide(ruleset, {"action": "share", "data": ["item_a"], "recipient": "party_a", "purpose": "purpose_a"})
-    assert not (d.decision == "permit" and d.basis == "consent")
+    scenario = {"action": "share", "data": ["item_a"], "recipient": "party_a", "purpose": "purpose_a"}
+    d = decide(ruleset, scenario)
+    assert (d.decision, d.basis, d.would_permit_with_consent) == ("deny", "none", True)
+    assert (decide(ruleset, {**scenario, "consent": True}).basis) == "consent"

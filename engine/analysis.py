@@ -19,7 +19,6 @@ the rules it imports are the context, analysed when their own file is linted. Th
 - :func:`closed_list_conflicts` (W607): a closed list that forbids a purpose or recipient a
   grant about (some of) its items and subjects gives;
 - :func:`unused_terms` (W601): declared terms that no rule or test case uses;
-- :func:`empty_citations` (E301): a rule whose citation is blank.
 
 The vocabulary is finite, so :func:`dead_grants` decides by enumerating the scenarios a grant
 covers (one per class of recipients and purposes that no rule involved tells apart, stopping
@@ -508,20 +507,6 @@ def _condition_words(code: str) -> str:
 def _and(words: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-# ---- E301 blank citations -------------------------------------------------------------------
-
-def empty_citations(module: ast.Module, source: str) -> list[Diagnostic]:
-    """E301: a rule whose citation brackets hold nothing (``[ ]``)."""
-    f = _File(module, source)
-    out = []
-    for node in module.of_type(*ast.RULE_TYPES):
-        if node.citation is not None and not node.citation.text.strip():
-            span = node.citation.span or head_span(node.span, source)
-            out.append(f.diagnostic("E301", "rule has an empty citation", span,
-                                    "write the clause it encodes inside the brackets, e.g. `[指針2 ◇共済事業]`"))
-    return out
 
 
 # ---- W601 unused terms ----------------------------------------------------------------------

@@ -14,13 +14,13 @@ from dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
 from .frozen import FrozenMap
 from .loader import LoadedModule
 from .ruleset import ANY_EXCEPTION, CONSENT, VERB_ACTIONS, CompiledRule, Ruleset
+from .scenario import ACTIONS
 from .vocabulary import KIND_NAMES, TermInfo, UnknownTerm, Vocabulary
 
 #: Metadata keys a policy may set.
 META_KEYS = ("name", "short name", "date", "revised", "responsible party", "representative",
              "address", "contact", "disclosure fee", "request procedure", "note")
 
-_ACTIONS = ("use", "collect", "share", "publish")
 
 
 class _Compiler:
@@ -132,7 +132,7 @@ class _Compiler:
                       clause=clause, citation=citation, file=span.file)
         if isinstance(node, ast.Honour):
             excs = self.resolve_all(node.exceptions, "exception")
-            rule = CompiledRule(kind="honour", verb="any", actions=frozenset(_ACTIONS), items=None,
+            rule = CompiledRule(kind="honour", verb="any", actions=frozenset(ACTIONS), items=None,
                                 subjects=None, recipients=None, purposes=None,
                                 written=FrozenMap({"exceptions": excs}), conditions=excs, **common)
             return rule if len(self.errors) == before else None

@@ -243,13 +243,12 @@ def _check(unit: _Unit) -> list[Diagnostic]:
     except CoopcheckError as err:
         return list(err.diagnostics)
     unit.module = loaded[-1].module
-    found = analysis.empty_citations(unit.module, unit.source)
     try:
-        unit.ruleset = compile_modules(loaded)
+        unit.ruleset = compile_modules(loaded)  # E301 covers empty citations too
     except CoopcheckError as err:
-        return found + list(err.diagnostics)
+        return list(err.diagnostics)
     rs, module, source = unit.ruleset, unit.module, unit.source
-    found += analysis.duplicate_rules(rs, module, source)
+    found = analysis.duplicate_rules(rs, module, source)
     found += analysis.duplicate_metadata(module, source)
     found += analysis.joint_use_gaps(rs, module, source)
     found += analysis.dead_grants(rs, module, source)

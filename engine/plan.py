@@ -11,7 +11,7 @@ that cell is asked, then shared by every later scenario of the cell.
 
 The cost of a decision is therefore a few dictionary look-ups, whatever the number of rules;
 the number of rules only shows in the size of a key's plan, built on first use of the key.
-Plans are kept in a :class:`PlanCache` owned by the ruleset: filled as scenarios arrive,
+Plans are kept in a :class:`~engine.frozen.Memo` owned by the ruleset: filled as scenarios arrive,
 safe to share between threads (two threads that fill the same cell compute the same value,
 and each store is a single atomic assignment), and never pickled — a copy starts empty.
 """
@@ -20,14 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .frozen import Memo
-
 if TYPE_CHECKING:  # pragma: no cover
     from .ruleset import Ruleset
-
-#: An item's outcome, shared by every scenario of a table cell:
-#: ``(permitted, basis, rule ids, citations, obligations)``.
-ItemOutcome = tuple
 
 
 class KeyPlan:
@@ -52,12 +46,6 @@ class KeyPlan:
         if r is None or p is None or e is None:
             return None
         return r + p + (self.stride >> 1 if consent else 0) + e
-
-
-class PlanCache(Memo):
-    """Key plans of one ruleset, built on first use; pickles as an empty cache."""
-
-    __slots__ = ()
 
 
 def _classes(domain, sets: list, scale: int) -> dict:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from attrs import field, frozen
 
 from .frozen import FrozenMap, Memo
-from .plan import PlanCache
 from .vocabulary import Vocabulary
 
 #: Legal bases in the order DESIGN.md §5 reports them.
@@ -93,7 +92,7 @@ class Ruleset:
     files: tuple[str, ...] = ()  # the files compiled, dependencies first, the policy last
     meta_clauses: tuple[str, ...] = ()  # clauses cited by the policy's metadata lines
     #: decision tables per (action, subject, item), filled on first use (engine.plan)
-    plans: PlanCache = field(factory=PlanCache, eq=False, repr=False)
+    plans: Memo = field(factory=Memo, eq=False, repr=False)
     #: the fast path's answers per scenario key (engine.decide.permits), up to VERDICT_LIMIT
     verdicts: Memo = field(factory=Memo, eq=False, repr=False)
 

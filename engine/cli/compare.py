@@ -17,10 +17,10 @@ import dsl
 from dsl import ast
 from dsl.errors import CoopcheckError, Diagnostic
 
-from ..api import load_file, load_policy, shipped_policies
+from ..api import shipped_policies
 from ..compare import FORMATS, ScenarioInput, compare_matrix, render
 from ..ruleset import Ruleset
-from .inputs import flags_scenario, read_json_text, read_scenarios
+from .inputs import flags_scenario, load_ruleset, read_json_text, read_scenarios
 
 HELP = "decide scenarios against several co-ops and show the decisions side by side"
 
@@ -52,12 +52,6 @@ def _error(message: str) -> int:
     return 2
 
 
-def _load(name: str) -> Ruleset:
-    if name.endswith((".policy", ".rules")) or Path(name).is_file():
-        return load_file(name)
-    return load_policy(name)
-
-
 def load_columns(spec: str) -> list[tuple[str, Ruleset]]:
     """The co-ops of ``--coop``: ``all`` or a comma list of ids, names and policy files, as
     ``(column name, ruleset)``; a co-op named twice (two versions of one file) is named by
@@ -65,7 +59,7 @@ def load_columns(spec: str) -> list[tuple[str, Ruleset]]:
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if names == ["all"] or not names:
         names = shipped_policies()
-    loaded = [(name, _load(name)) for name in names]
+    loaded = [(name, load_ruleset(name)) for name in names]
     ids = [rs.coop or name for name, rs in loaded]
     return [(rs.coop if rs.coop and ids.count(rs.coop) == 1 else name, rs) for name, rs in loaded]
 

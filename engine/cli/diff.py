@@ -11,16 +11,15 @@ import argparse
 import json
 import sys
 from itertools import groupby
-from pathlib import Path
 
 from tabulate import tabulate
 
 from dsl.errors import CoopcheckError
 
-from ..api import load_file, load_policy
 from ..diff import diff_rulesets
 from ..regions import MULTI_ITEM_NOTE, PolicyDiff
 from ..ruleset import Ruleset
+from .inputs import load_ruleset
 
 HELP = "list every scenario two rule sets decide differently, grouped into exact regions"
 
@@ -53,12 +52,6 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="output format (default: text)")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the output (default: en)")
-
-
-def _load(name: str) -> Ruleset:
-    if name.endswith((".policy", ".rules")) or Path(name).is_file():
-        return load_file(name)
-    return load_policy(name)
 
 
 def _names(args: argparse.Namespace, a: Ruleset, b: Ruleset) -> tuple[str, str]:
@@ -125,7 +118,7 @@ def render_markdown(diff: PolicyDiff, lang: str = "en") -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``diff``: exit 0 identical, 1 differences, 2 bad input."""
     try:
-        a, b = _load(args.a), _load(args.b)
+        a, b = load_ruleset(args.a), load_ruleset(args.b)
     except CoopcheckError as err:
         print(err.render(), file=sys.stderr)
         return 2

@@ -7,13 +7,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, Iterator
 
 from attrs import frozen
 
 from dsl.errors import CoopcheckError, Diagnostic
 
-from ..api import load_policy, shipped_policies
+from ..api import load_file, load_policy, shipped_policies
 from ..ruleset import Ruleset
 
 REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
@@ -201,3 +202,11 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     if errors:
         return 2
     return 1 if (args.fail_on_deny and denied) else 0
+
+
+def load_ruleset(name: str) -> Ruleset:
+    """A co-op named on the command line: a rule file (``.policy``/``.rules`` or an existing
+    path) or a shipped policy's id or name."""
+    if name.endswith((".policy", ".rules")) or Path(name).is_file():
+        return load_file(name)
+    return load_policy(name)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dsl.errors import CoopcheckError
 
-from ..api import load_file, load_policy, shipped_policies
-from ..ruleset import Ruleset
+from ..api import load_policy, shipped_policies
+from .inputs import load_ruleset
 
 HELP = "write a static HTML report: one page per co-op and a comparison page"
 
@@ -35,12 +35,6 @@ def _wanted(args: argparse.Namespace) -> list[str]:
     return shipped_policies() if names == ["all"] else names
 
 
-def _load(name: str) -> Ruleset:
-    if name.endswith((".policy", ".rules")) or Path(name).is_file():
-        return load_file(name)
-    return load_policy(name)
-
-
 def _error(message: str) -> int:
     print(f"coopcheck report: error: {message}", file=sys.stderr)
     return 2
@@ -51,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from ..report import write_report
 
     try:
-        rulesets = [_load(name) for name in _wanted(args)]
+        rulesets = [load_ruleset(name) for name in _wanted(args)]
     except CoopcheckError as err:
         print(err.render(), file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""Hypothesis profiles for the property tests, chosen by ``COOPCHECK_HYPOTHESIS_PROFILE``.
+"""Shared fixtures: the Hypothesis profiles, chosen by ``COOPCHECK_HYPOTHESIS_PROFILE``, and
+``cli``, which runs ``coopcheck`` in-process.
 
 - ``ci`` (the default): derandomized, no deadline, a bounded number of examples, so the whole
   suite runs the same way every time and well under ten minutes on two cores.
@@ -8,7 +9,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -53,3 +56,22 @@ def pytest_report_header(config) -> str:
     current = settings.default
     return (f"hypothesis profile: {_chosen_profile()} (max_examples={current.max_examples}, "
             f"derandomize={current.derandomize}; set {PROFILE_VARIABLE}=ci|thorough)")
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run ``coopcheck ARGV`` in-process: returns (exit code, stdout, stderr); never a traceback."""
+    from engine.cli.main import main
+
+    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return run

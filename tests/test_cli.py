@@ -35,24 +35,6 @@ CONTRACT_FIELDS = {"coop", "decision", "basis", "obligations", "citations", "rea
 BASES = {"purpose", "joint_use", "entrustment", "consent", "legal_exception", "none", "mixed"}
 
 
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Run ``coopcheck ARGV`` in-process: returns (exit code, stdout, stderr)."""
-
-    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return run
-
-
 def jsonl(*objs) -> str:
     return "".join((o if isinstance(o, str) else json.dumps(o, ensure_ascii=False)) + "\n" for o in objs)
 

@@ -7,9 +7,7 @@ and JSON; exit codes 0 / 1 with ``--fail-on-deny`` / 2 on input errors.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +15,6 @@ import pytest
 from wcwidth import wcswidth
 
 from engine import decide, load_policy, shipped_policies
-from engine.cli.main import main
 from engine.compare import ScenarioInput, compare_matrix
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,24 +22,6 @@ CASES = Path(__file__).resolve().parent / "compare_cases"
 JCCU = ["--action", "share", "--data", "購買履歴", "--recipient", "日本生協連", "--purpose", "delivery"]
 JCCU_JSON = {"action": "share", "data": ["purchase_history"], "recipient": "jccu", "purpose": "delivery"}
 AIZU_CLAUSE = "aizu 指針2 ◇商品・サービスの提供に関わっての共同利用"
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Run ``coopcheck ARGV`` in-process: returns (exit code, stdout, stderr)."""
-
-    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return run
 
 
 def jsonl(*objs) -> str:

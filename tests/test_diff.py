@@ -7,17 +7,14 @@ in test_diff_properties.py, here on a seeded sample of the shipped policies' sce
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from engine import decide, load_file, load_policy
-from engine.cli.main import main
 from engine.diff import diff_rulesets
 from engine.regions import PolicyDiff, Region, collapse
 from engine.scenario import ACTIONS, Scenario
@@ -39,24 +36,6 @@ def kuruko():
 @pytest.fixture(scope="module")
 def aizu_kuruko(aizu, kuruko) -> PolicyDiff:
     return diff_rulesets(aizu, kuruko)
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Run ``coopcheck ARGV`` in-process: returns (exit code, stdout, stderr)."""
-
-    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return run
 
 
 def key(outcome) -> tuple:

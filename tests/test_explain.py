@@ -8,9 +8,7 @@ public API; the completeness properties find single changes by brute force and r
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from functools import lru_cache
 
 import pytest
@@ -18,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import decide, load_policy, load_string, make_scenario, shipped_policies
-from engine.cli.main import main
 from engine.decide import grant_parts_outside
 from engine.explain import FAMILIES, GROUPS, Explanation, WhyNot, explain
 from engine.scenario import ACTIONS, Scenario
@@ -245,24 +242,6 @@ def test_permit_has_no_why_not():
 
 
 # ---- CLI ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Run ``coopcheck ARGV`` in-process: (exit code, stdout, stderr)."""
-
-    def run(*argv: str, stdin: str | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return run
-
 
 def test_cli_text_deny(cli):
     code, out, _ = cli(*KYOSAI_FLAGS)

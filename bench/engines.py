@@ -1,7 +1,7 @@
 """coopcheck's own entry points as benchmark engines, and the test suite's reference evaluator.
 
 ``decide`` is the full decision (``engine.decide(ruleset, scenario)`` on a prebuilt
-:class:`~engine.scenario.Scenario`); ``permits`` is the boolean fast path when the engine
+:class:`~coopcheck.core.scenario.Scenario`); ``permits`` is the boolean fast path when the engine
 has one; ``reference`` is ``tests/support/reference.py`` when the checkout has it.
 """
 
@@ -12,8 +12,8 @@ from functools import partial
 from pathlib import Path
 from types import ModuleType
 
-import engine
-from engine.ruleset import Ruleset
+import coopcheck as engine
+from coopcheck.core.ruleset import Ruleset
 
 from .peers import Engine
 from .policy import Case

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from attrs import frozen
 
-import engine
+import coopcheck as engine
 
 from . import engines, synthetic
 from .peers import Engine, EngineLimit, Peer
@@ -140,14 +140,14 @@ def measure_synthetic(grants: int, count: int, budget: Budget, peers: Sequence[P
 
 
 def check_many(ruleset, scenarios: Sequence, expected: Sequence[bool], label: str) -> None:
-    """Check that ``engine.decide_many`` decides as ``decide`` did."""
+    """Check that ``coopcheck.core.decide_many`` decides as ``decide`` did."""
     got = [d.decision == "permit" for d in engine.decide_many(ruleset, scenarios)]
     if got != list(expected):
         raise Disagreement(f"decide_many disagrees with decide ({label})")
 
 
 def decide_many_rate(ruleset, scenarios: Sequence, repeats: int) -> float:
-    """Single-item decisions per second through ``engine.decide_many`` (median of passes)."""
+    """Single-item decisions per second through ``coopcheck.core.decide_many`` (median of passes)."""
     def drain(batch: Sequence) -> None:
         deque(engine.decide_many(ruleset, batch), maxlen=0)
 

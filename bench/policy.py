@@ -1,6 +1,6 @@
 """The policy every engine is given, in an engine-neutral form, and the benchmark scenarios.
 
-A :class:`Policy` is read back from a compiled coopcheck :class:`~engine.ruleset.Ruleset`
+A :class:`Policy` is read back from a compiled coopcheck :class:`~coopcheck.core.ruleset.Ruleset`
 (:func:`from_ruleset`), so the peers encode exactly what coopcheck compiled: the term
 hierarchy (parent links) and the grants with their terms as written. Only what the peers are
 asked to model is accepted — grants for ``use`` and ``share`` (joint use, entrustment,
@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 
 from attrs import frozen
 
-from engine.ruleset import CONSENT, Ruleset
+from coopcheck.core.ruleset import CONSENT, Ruleset
 
 #: Dimensions of a grant and the vocabulary kind of their terms.
 KINDS = {"items": "item", "subjects": "subject", "recipients": "party", "purposes": "purpose"}

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from typing import Callable
 
-import engine
-from engine import paths
+import coopcheck as engine
+from coopcheck.core import paths
 
 from .engines import ROOT
 from .timing import median_seconds
@@ -64,11 +64,11 @@ def parse_compile(repeats: int) -> dict:
 
 
 def _check_command() -> list[str]:
-    return [sys.executable, "-m", "engine", *CHECK_ARGS]
+    return [sys.executable, "-m", "coopcheck", *CHECK_ARGS]
 
 
 def cold_check(repeats: int, runner: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> dict:
-    """Median wall time of ``python -m engine check ...`` in a new process, from the
+    """Median wall time of ``python -m coopcheck check ...`` in a new process, from the
     repository root. One untimed run first writes the bytecode caches, as an install does."""
     command = _check_command()
     env = dict(os.environ)
@@ -83,5 +83,5 @@ def cold_check(repeats: int, runner: Callable[..., subprocess.CompletedProcess] 
     once()
     seconds = median_seconds(once, repeats)
     env["COOPCHECK_CACHE_DIR"] = "off"  # the same, compiling the policy in the process
-    return {"command": "python -m engine " + " ".join(CHECK_ARGS), "seconds": seconds,
+    return {"command": "python -m coopcheck " + " ".join(CHECK_ARGS), "seconds": seconds,
             "uncached_seconds": median_seconds(once, repeats)}

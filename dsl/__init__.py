@@ -1,12 +1,12 @@
 """coopcheck's rule language: grammar, parser and typed syntax tree.
 
-``parse(text, filename)`` turns rule-file text into a :class:`~dsl.ast.Module` of frozen
-nodes with source spans, or raises :class:`~dsl.errors.CoopcheckError` with located
+``parse(text, filename)`` turns rule-file text into a :class:`~coopcheck.dsl.ast.Module` of frozen
+nodes with source spans, or raises :class:`~coopcheck.dsl.errors.CoopcheckError` with located
 diagnostics.
 """
 
-from .ast import Module, Span, Term
-from .errors import CoopcheckError, Diagnostic
+from coopcheck.dsl.ast import Module, Span, Term
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 __all__ = ["parse", "Module", "Span", "Term", "CoopcheckError", "Diagnostic"]
 
@@ -15,7 +15,7 @@ def __getattr__(name: str):
     # the parser (and Lark) is imported on first use: a process that only decides against
     # cached compiled policies never needs it
     if name == "parse":
-        from .parser import parse
+        from coopcheck.dsl.parser import parse
 
         return parse
-    raise AttributeError(f"module 'dsl' has no attribute {name!r}")
+    raise AttributeError(f"module 'coopcheck.dsl' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from attrs import field, frozen
 
-from .ast import Span
+from coopcheck.dsl.ast import Span
 
 
 @frozen

@@ -29,7 +29,7 @@ Keywords
 
 Statements and continuation lines
     A statement starts at column 1; continuation lines are indented four spaces. A statement
-    that fits in :data:`~dsl.layout.WIDTH` (100) display columns is one line. Otherwise its condition
+    that fits in :data:`~coopcheck.dsl.layout.WIDTH` (100) display columns is one line. Otherwise its condition
     (``provided that ...`` / ``unless ...``) goes on a continuation line, and if the rest
     still does not fit, ``for PURPOSES`` does too, as does ``may ...``/``must ...`` (with
     its recipients) when it does not fit on the line of the items and subjects; in a
@@ -44,7 +44,7 @@ Statements and continuation lines
 
 Citations
     Kept exactly as written (``[指針2 ◇共済事業]``), at the end of the statement. On a
-    one-line statement the citation starts at display column :data:`~dsl.layout.CITATION_COLUMN` (74),
+    one-line statement the citation starts at display column :data:`~coopcheck.dsl.layout.CITATION_COLUMN` (74),
     or three spaces after a longer text; if that does not fit, or the statement has
     continuation lines, the citation is its own last continuation line. Display columns count
     East Asian wide characters as two.
@@ -66,9 +66,9 @@ import bisect
 import re
 from typing import Iterator, Sequence
 
-from . import ast
-from .layout import INDENT, Atom, Group, Line, Phrase, Pos, Shape, layout, line_text
-from .parser import _keyword_of_terminal, parse
+from coopcheck.dsl import ast
+from coopcheck.dsl.layout import INDENT, Atom, Group, Line, Phrase, Pos, Shape, layout, line_text
+from coopcheck.dsl.parser import _keyword_of_terminal, parse
 
 #: The spaces before a trailing comment.
 COMMENT_GAP = 2
@@ -89,7 +89,7 @@ _DATE_OR_NUMBER = re.compile(r"\d{4}-\d{2}-\d{2}|\d+")
 def format_text(text: str, name: str = "<string>") -> str:
     """Parse rule-file text and return it in the canonical layout.
 
-    Raises :class:`~dsl.errors.CoopcheckError` (located syntax errors) if it does not parse.
+    Raises :class:`~coopcheck.dsl.errors.CoopcheckError` (located syntax errors) if it does not parse.
 
     >>> print(format_text('policy demo\\nname ,phone may be used for delivery purposes [c 1]'), end="")
     policy demo

@@ -4,7 +4,7 @@ A statement arrives as a :class:`Shape` — its sentence as nested groups of phr
 unbreakable atoms, the phrases that always take a line of their own, and its citation — and
 :func:`layout` breaks it into :class:`Line` s no wider than :data:`WIDTH` display columns,
 aligning the citation of a one-line statement at :data:`CITATION_COLUMN`. What the parts of
-each kind of statement are is :mod:`dsl.formatter`'s business; the rules of the layout are in
+each kind of statement are is :mod:`coopcheck.dsl.formatter`'s business; the rules of the layout are in
 its docstring.
 """
 

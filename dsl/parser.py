@@ -1,5 +1,5 @@
 """Text -> syntax tree. Builds the LALR parser from ``grammar.lark`` and turns every Lark
-error into a located :class:`~dsl.errors.CoopcheckError`; no Lark exception escapes."""
+error into a located :class:`~coopcheck.dsl.errors.CoopcheckError`; no Lark exception escapes."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from importlib import resources
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import ast
-from .errors import CoopcheckError, Diagnostic, line_of
-from .transformer import ToAst
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
+from coopcheck.dsl.transformer import ToAst
 
 #: Words that may begin a statement (used for "did you mean" on a misspelt first word).
 STATEMENT_KEYWORDS = ("module", "policy", "tests", "import", "data", "party", "purpose", "subject",
@@ -65,7 +65,7 @@ class _Continuations:
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = resources.files("coopcheck.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
     # cache=True: Lark keeps the analysed grammar in a file in the temporary folder, keyed by
     # the grammar and these options, so a new process loads it instead of rebuilding it
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
@@ -83,14 +83,14 @@ def _keyword_of_terminal() -> dict[str, str]:
 
 
 def parse(source: str, filename: str = "<string>") -> ast.Module:
-    """Parse rule-file text into a :class:`~dsl.ast.Module`.
+    """Parse rule-file text into a :class:`~coopcheck.dsl.ast.Module`.
 
     >>> m = parse("purchase history may be shared with JCCU for delivery purposes  [指針2]")
     >>> grant = m.statements[0]
     >>> grant.verb, grant.items.terms[0].key, grant.recipients.terms[0].key, grant.citation.text
     ('joint_use', 'purchase_history', 'jccu', '指針2')
 
-    Raises :class:`~dsl.errors.CoopcheckError` with every syntax error in the file.
+    Raises :class:`~coopcheck.dsl.errors.CoopcheckError` with every syntax error in the file.
     """
     if source.startswith("\ufeff"):
         source = source[1:]  # a byte-order mark is not part of the text

@@ -1,11 +1,11 @@
-"""Lark parse tree -> typed syntax tree (:mod:`dsl.ast`)."""
+"""Lark parse tree -> typed syntax tree (:mod:`coopcheck.dsl.ast`)."""
 
 from __future__ import annotations
 
 from lark import Token, Transformer, v_args
 
-from . import ast
-from .errors import CoopcheckError, Diagnostic
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 _GRANT_VERBS = {
     "verb_use": "use", "verb_collect": "collect", "verb_publish": "publish",

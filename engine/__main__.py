@@ -1,7 +1,7 @@
-"""``python -m engine`` runs the ``coopcheck`` command line."""
+"""``python -m coopcheck`` runs the ``coopcheck`` command line."""
 
 import sys
 
-from .cli.main import main
+from coopcheck.cli.main import main
 
 sys.exit(main())

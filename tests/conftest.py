@@ -61,7 +61,7 @@ def pytest_report_header(config) -> str:
 @pytest.fixture
 def cli(capsys, monkeypatch):
     """Run ``coopcheck ARGV`` in-process: returns (exit code, stdout, stderr); never a traceback."""
-    from engine.cli.main import main
+    from coopcheck.cli.main import main
 
     def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
         if stdin is not None:

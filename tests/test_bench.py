@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import engine
+import coopcheck as engine
 from bench import engines, synthetic
 from bench.measure import Disagreement, check
 from bench.peers import PEERS, Engine, peer

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from engine import decide, load_file, load_policy
-from engine import cache as cache_module
-from engine import paths
+from coopcheck import decide, load_file, load_policy
+from coopcheck.core import cache as cache_module
+from coopcheck.core import paths
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_first_load_stores_and_second_load_reuses(cache, monkeypatch):
     def no_compile(*args, **kwargs):
         raise AssertionError("compiled although the cache holds the policy")
 
-    monkeypatch.setattr("engine.api.load_file", no_compile)
+    monkeypatch.setattr("coopcheck.core.api.load_file", no_compile)
     again = load_policy("aizu")
     assert again == first
     scenario = {"action": "share", "data": ["purchase_history"], "recipient": "jccu", "purpose": "delivery"}

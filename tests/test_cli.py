@@ -1,9 +1,9 @@
-"""The ``coopcheck`` command line, run in-process through :func:`engine.cli.main.main`.
+"""The ``coopcheck`` command line, run in-process through :func:`coopcheck.cli.main.main`.
 
 Covers the CLI contract of DESIGN.md: ``check`` with flags and with JSON (one object or JSON
 Lines), exit codes (0 decided, 1 ``--fail-on-deny``/failing tests, 2 input errors), error
 objects with suggestions, ``--coop all``, and the ``test`` subcommand. One test runs
-``python -m engine`` as a subprocess to prove the module entry point works.
+``python -m coopcheck`` as a subprocess to prove the module entry point works.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import decide, load_policy, shipped_policies
-from engine.cli.main import main
+from coopcheck import decide, load_policy, shipped_policies
+from coopcheck.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 CLAUSE = "指針2 ◇商品・サービスの提供に関わっての共同利用"
@@ -245,9 +245,9 @@ def test_coop_all_flags_json(cli):
 @pytest.fixture
 def two_policies(tmp_path, monkeypatch):
     """Ship a second, tiny policy next to the real ones (copied into tmp_path)."""
-    import engine.paths
+    import coopcheck.core.paths
 
-    real = engine.paths.policies_dir()
+    real = coopcheck.core.paths.policies_dir()
     folder = tmp_path / "policies"
     folder.mkdir()
     for p in real.glob("*.policy"):
@@ -256,7 +256,7 @@ def two_policies(tmp_path, monkeypatch):
     (folder / f"{extra}.policy").write_text(
         f"policy {extra}\nimport vocabulary\nimport appi\n\nname may be used for delivery   [clause 1]\n",
         encoding="utf-8")
-    monkeypatch.setattr(engine.paths, "policies_dir", lambda: folder)
+    monkeypatch.setattr(coopcheck.core.paths, "policies_dir", lambda: folder)
     assert extra in shipped_policies()
     return extra
 
@@ -679,14 +679,14 @@ def test_test_local_policy(cli, tmp_path):
 
 # ---- module entry point --------------------------------------------------------------------
 
-def test_python_dash_m_engine(tmp_path):
+def test_python_dash_m_coopcheck(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
            "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "engine", *JCCU_FLAGS], cwd=tmp_path, env=env,
+    proc = subprocess.run([sys.executable, "-m", "coopcheck", *JCCU_FLAGS], cwd=tmp_path, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "PERMIT" in proc.stdout and CLAUSE in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "engine", "check", "--json", "-", "--fail-on-deny"],
+    proc = subprocess.run([sys.executable, "-m", "coopcheck", "check", "--json", "-", "--fail-on-deny"],
                           input=jsonl(JCCU, KYOSAI), cwd=tmp_path, env=env, capture_output=True,
                           text=True, encoding="utf-8", timeout=60)
     assert proc.returncode == 1, proc.stderr

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from wcwidth import wcswidth
 
-from engine import decide, load_policy, shipped_policies
-from engine.compare import ScenarioInput, compare_matrix
+from coopcheck import decide, load_policy, shipped_policies
+from coopcheck.analysis.compare import ScenarioInput, compare_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "compare_cases"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import CoopcheckError, load_file, load_string
+from coopcheck import CoopcheckError, load_file, load_string
 
 #: Three header lines: user statements start on line 4.
 HEAD = "policy demo\nimport vocabulary\nimport appi\n"

@@ -34,7 +34,7 @@ import re
 
 import pytest
 
-import engine
+import coopcheck as engine
 
 COOPS = ("aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko")
 

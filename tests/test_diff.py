@@ -1,4 +1,4 @@
-"""``engine.diff`` and ``coopcheck diff``: exact regions between two rule sets.
+"""``coopcheck.analysis.diff`` and ``coopcheck diff``: exact regions between two rule sets.
 
 The regions are checked against the engine's own decisions: exhaustively on small policies
 in test_diff_properties.py, here on a seeded sample of the shipped policies' scenario space
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import decide, load_file, load_policy
-from engine.diff import diff_rulesets
-from engine.regions import PolicyDiff, Region, collapse
-from engine.scenario import ACTIONS, Scenario
+from coopcheck import decide, load_file, load_policy
+from coopcheck.analysis.diff import diff_rulesets
+from coopcheck.analysis.regions import PolicyDiff, Region, collapse
+from coopcheck.core.scenario import ACTIONS, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 JOINT_USE = "aizu 指針2 ◇商品・サービスの提供に関わっての共同利用"

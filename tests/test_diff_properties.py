@@ -1,4 +1,4 @@
-"""The regions of ``engine.diff`` against brute-force enumeration of the whole scenario
+"""The regions of ``coopcheck.analysis.diff`` against brute-force enumeration of the whole scenario
 space, on small hand-written and generated policies.
 
 The brute force here decides every single-item scenario of the space with the public
@@ -15,10 +15,10 @@ from attrs import evolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsl import ast
-from engine import decide, load_string
-from engine.diff import diff_rulesets
-from engine.scenario import Scenario
+from coopcheck.dsl import ast
+from coopcheck import decide, load_string
+from coopcheck.analysis.diff import diff_rulesets
+from coopcheck.core.scenario import Scenario
 from support.strategies import GenPolicy, labels_of, policies, rule_nodes, terms_of
 
 ACTIONS = ("use", "collect", "share", "publish")

@@ -16,7 +16,7 @@ from attrs import frozen
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import decide, load_policy, load_string
+from coopcheck import decide, load_policy, load_string
 from support import strategies
 from support.reference import RefPolicy, load_reference, reference_decide
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from dsl.parser import _lark
-from engine.paths import policies_dir, rules_dir
+from coopcheck.dsl.parser import _lark
+from coopcheck.core.paths import policies_dir, rules_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR_FILE = ROOT / "editors" / "coopcheck.tmLanguage.json"

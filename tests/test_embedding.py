@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Decision, Scenario, decide, decide_many, load_policy, make_scenario, permits, shipped_policies
-from engine.decide import decide_item
+from coopcheck import Decision, Scenario, decide, decide_many, load_policy, make_scenario, permits, shipped_policies
+from coopcheck.core.decide import decide_item
 
 POLICIES = {coop: load_policy(coop) for coop in shipped_policies()}
 

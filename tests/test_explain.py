@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import decide, load_policy, load_string, make_scenario, shipped_policies
-from engine.decide import grant_parts_outside
-from engine.explain import FAMILIES, GROUPS, Explanation, WhyNot, explain
-from engine.scenario import ACTIONS, Scenario
+from coopcheck import decide, load_policy, load_string, make_scenario, shipped_policies
+from coopcheck.core.decide import grant_parts_outside
+from coopcheck.analysis.explain import FAMILIES, GROUPS, Explanation, WhyNot, explain
+from coopcheck.core.scenario import ACTIONS, Scenario
 
 JOINT = "指針2 ◇商品・サービスの提供に関わっての共同利用"
 CONTRACT_FIELDS = {"coop", "decision", "basis", "obligations", "citations", "reasons",

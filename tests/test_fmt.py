@@ -13,17 +13,17 @@ from pathlib import Path
 import attrs
 import pytest
 
-import dsl
-from dsl import ast
-from dsl.errors import CoopcheckError
-from dsl.formatter import format_module, format_text
-from dsl.layout import WIDTH, display_width
-from engine.cli.main import main
-from engine.compiler import compile_modules
-from engine.decide import decide
-from engine.loader import load
-from engine.paths import policies_dir, rules_dir
-from engine.scenario import scenario_from_dict
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError
+from coopcheck.dsl.formatter import format_module, format_text
+from coopcheck.dsl.layout import WIDTH, display_width
+from coopcheck.cli.main import main
+from coopcheck.core.compiler import compile_modules
+from coopcheck.core.decide import decide
+from coopcheck.core.loader import load
+from coopcheck.core.paths import policies_dir, rules_dir
+from coopcheck.core.scenario import scenario_from_dict
 
 CASES = Path(__file__).parent / "fmt_cases"
 CASE_NAMES = sorted(p.stem for p in CASES.glob("*.in"))

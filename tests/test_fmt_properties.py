@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dsl
-from dsl import ast
-from dsl.formatter import format_module, format_text
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
+from coopcheck.dsl.formatter import format_module, format_text
 from support.strategies import policies
 
 HEADER = ast.PolicyHeader(ast.Term("gen"))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import load_file, load_policy, shipped_policies
-from engine.cli.main import main
-from engine.inventory import check_inventory, read_inventory
-from engine.paths import policies_dir
+from coopcheck import load_file, load_policy, shipped_policies
+from coopcheck.cli.main import main
+from coopcheck.analysis.inventory import check_inventory, read_inventory
+from coopcheck.core.paths import policies_dir
 
 HEAD = "policy demo\nimport vocabulary\nimport appi\n"
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import load_file
-from engine.analysis import covers, joint_use_missing
-from engine.cli.main import main
-from engine.lint import ALLOWABLE, LINT_CODES, lint_paths, to_json
-from engine.paths import policies_dir, rules_dir
+from coopcheck import load_file
+from coopcheck.analysis.lint_checks import covers, joint_use_missing
+from coopcheck.cli.main import main
+from coopcheck.analysis.lint import ALLOWABLE, LINT_CODES, lint_paths, to_json
+from coopcheck.core.paths import policies_dir, rules_dir
 
 CASES_DIR = Path(__file__).parent / "lint_cases"
 CASES = sorted(p for p in CASES_DIR.rglob("*") if p.suffix in (".policy", ".rules", ".test"))
@@ -387,7 +387,7 @@ def test_json_of_no_diagnostics_is_an_empty_list(capsys):
 
 
 def test_json_unlocated_diagnostic_has_null_location():
-    from dsl.errors import Diagnostic
+    from coopcheck.dsl.errors import Diagnostic
     [d] = to_json([Diagnostic("E302", "cannot read `x`")])
     assert d["file"] is None and d["line"] is None and d["help"] is None
 

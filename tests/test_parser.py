@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from dsl import CoopcheckError, parse
-from dsl import ast
+from coopcheck.dsl import CoopcheckError, parse
+from coopcheck.dsl import ast
 
 CANONICAL = "purchase history may be shared with JCCU for delivery purposes   [指針2 ◇商品・サービス]"
 

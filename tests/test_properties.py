@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dsl
-from dsl import ast
-from engine import decide, load_string
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
+from coopcheck import decide, load_string
 from support import properties
 from support.engines import REAL
 from support.strategies import policies, scenarios, scenarios_for

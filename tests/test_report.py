@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import load_file, load_policy, shipped_policies
-from engine.cli.main import main
-from engine.report import build_site, write_report
-from engine.report.model import comparison, coop_page, group_regions, pairs_of, term_set
+from coopcheck import load_file, load_policy, shipped_policies
+from coopcheck.cli.main import main
+from coopcheck.presentation.report import build_site, write_report
+from coopcheck.presentation.report.model import comparison, coop_page, group_regions, pairs_of, term_set
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 JCCU_CLAUSE = "指針2 ◇商品・サービスの提供に関わっての共同利用"
@@ -283,7 +283,7 @@ def test_purpose_matrix_marks_coverage_through_a_broader_term():
 
 
 def test_regions_are_grouped_opposite_decisions_first():
-    from engine.diff import diff_rulesets
+    from coopcheck.analysis.diff import diff_rulesets
 
     diff = diff_rulesets(load_policy("ibaraki"), load_policy("nara"))
     groups = group_regions(diff.regions)

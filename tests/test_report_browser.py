@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import load_policy, shipped_policies
-from engine.report import write_report
+from coopcheck import load_policy, shipped_policies
+from coopcheck.presentation.report import write_report
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}

@@ -1,6 +1,6 @@
 """Robustness: whatever text or JSON comes in, coopcheck answers with a result or its own error.
 
-- ``dsl.parse`` on any text gives a syntax tree or a :class:`~dsl.errors.CoopcheckError` (never
+- ``dsl.parse`` on any text gives a syntax tree or a :class:`~coopcheck.dsl.errors.CoopcheckError` (never
   another exception): random text, token soup, text generated from the grammar itself, and the
   shipped rule files with random edits. Compiling such text (``engine.load_string``) gives a
   ruleset or a ``CoopcheckError``.
@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-import dsl
-from dsl.errors import CoopcheckError
-from engine import Ruleset, load_string
-from engine.cli.main import main
+import coopcheck.dsl as dsl
+from coopcheck.dsl.errors import CoopcheckError
+from coopcheck import Ruleset, load_string
+from coopcheck.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = tuple(sorted([*REPO.glob("rules/*.rules"), *REPO.glob("policies/*.policy"), *REPO.glob("policies/*.test")]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import CoopcheckError, decide, load_policy, load_string
+from coopcheck import CoopcheckError, decide, load_policy, load_string
 
 HEADER = """policy demo
 import vocabulary
@@ -177,7 +177,7 @@ def test_7_law_baseline_foreign_third_party_needs_consent_even_for_joint_users()
 
 
 def test_7_law_baseline_applies_to_every_shipped_policy():
-    from engine import shipped_policies
+    from coopcheck import shipped_policies
 
     for coop in shipped_policies():
         rs = load_policy(coop)

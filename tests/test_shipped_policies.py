@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 
-from engine import decide, load_policy, shipped_policies
-from engine.paths import policies_dir
-from engine.testing import run_file
+from coopcheck import decide, load_policy, shipped_policies
+from coopcheck.core.paths import policies_dir
+from coopcheck.analysis.testing import run_file
 
 POLICIES = shipped_policies()
 

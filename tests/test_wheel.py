@@ -108,10 +108,24 @@ def test_wheel_carries_clause_inventories(installed, tmp_path):
 def test_wheel_is_not_the_checkout(installed, tmp_path):
     """The installed package, not the repository, is what ran."""
     python = installed / ("python.exe" if os.name == "nt" else "python")
-    proc = _run([python, "-c", "import engine, engine.paths as p; print(engine.__file__); print(p.policies_dir())"],
+    proc = _run([python, "-c", "import coopcheck, coopcheck.core.paths as p; print(coopcheck.__file__); print(p.policies_dir())"],
                 cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     module, policies = proc.stdout.splitlines()
     assert not Path(module).resolve().is_relative_to(REPO)
     assert not Path(policies).resolve().is_relative_to(REPO)
     assert (Path(policies) / "aizu.policy").is_file()
+
+
+def test_wheel_installs_one_top_level_name(installed):
+    """The wheel's only top-level import package is ``coopcheck`` (no ``engine`` or ``dsl`` to
+    clash with other projects), and ``import coopcheck`` decides."""
+    python = installed / ("python.exe" if os.name == "nt" else "python")
+    code = ("import importlib.metadata as m, coopcheck; "
+            "print(sorted({f.parts[0] for f in m.files('coopcheck') if not f.parts[0].endswith('.dist-info') "
+            "and f.parts[0] not in ('..', 'bin', 'Scripts')})); "
+            "d = coopcheck.decide(coopcheck.load_policy('aizu'), {'action': 'use', 'data': ['name'], "
+            "'purpose': 'delivery'}); print(d.decision)")
+    proc = _run([python, "-c", code], cwd=installed)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["['coopcheck']", "permit"]

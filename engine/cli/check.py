@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 
-from dsl.errors import CoopcheckError
+from coopcheck.dsl.errors import CoopcheckError
 
-from ..api import decide
-from .inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
-from .render import render_decision, render_table
+from coopcheck.core.api import decide
+from coopcheck.cli.inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
+from coopcheck.presentation.render import render_decision, render_table
 
 HELP = "decide a proposed data use against one co-op's policy or all of them"
 
@@ -21,7 +21,7 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``check``; see :mod:`engine.cli.main` for exit codes."""
+    """Run ``check``; see :mod:`coopcheck.cli.main` for exit codes."""
     policies = Policies()
     if args.json is not None:
         return _run_json(args, policies)

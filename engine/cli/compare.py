@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-import dsl
-from dsl import ast
-from dsl.errors import CoopcheckError, Diagnostic
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
-from ..api import shipped_policies
-from ..compare import FORMATS, ScenarioInput, compare_matrix, render
-from ..ruleset import Ruleset
-from .inputs import flags_scenario, load_ruleset, read_json_text, read_scenarios
+from coopcheck.core.api import shipped_policies
+from coopcheck.analysis.compare import FORMATS, ScenarioInput, compare_matrix, render
+from coopcheck.core.ruleset import Ruleset
+from coopcheck.cli.inputs import flags_scenario, load_ruleset, read_json_text, read_scenarios
 
 HELP = "decide scenarios against several co-ops and show the decisions side by side"
 

@@ -14,12 +14,12 @@ from itertools import groupby
 
 from tabulate import tabulate
 
-from dsl.errors import CoopcheckError
+from coopcheck.dsl.errors import CoopcheckError
 
-from ..diff import diff_rulesets
-from ..regions import MULTI_ITEM_NOTE, PolicyDiff
-from ..ruleset import Ruleset
-from .inputs import load_ruleset
+from coopcheck.analysis.diff import diff_rulesets
+from coopcheck.analysis.regions import MULTI_ITEM_NOTE, PolicyDiff
+from coopcheck.core.ruleset import Ruleset
+from coopcheck.cli.inputs import load_ruleset
 
 HELP = "list every scenario two rule sets decide differently, grouped into exact regions"
 

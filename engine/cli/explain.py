@@ -3,7 +3,7 @@
 Takes the same scenario inputs as ``check`` (flags, ``--json FILE|-``, ``--coop all``) and
 prints, per co-op, the derivation item by item (deciding rules, bars checked, grants matched
 but not deciding, rules not matching with the part that fell outside) and the verified
-why-nots. ``--format json`` writes one object per line (shape: :mod:`engine.explain`).
+why-nots. ``--format json`` writes one object per line (shape: :mod:`coopcheck.analysis.explain`).
 ``--all`` lists every not-matching rule and every why-not. Exit codes as ``check``.
 """
 
@@ -13,14 +13,14 @@ import argparse
 import json
 import sys
 
-from dsl.errors import CoopcheckError
+from coopcheck.dsl.errors import CoopcheckError
 
-from ..api import make_scenario
-from ..explain import GROUPS, Explanation, explain
-from ..messages import BASIS_WORDS, EXPLAIN_TEMPLATES, render_check, render_why_not, term
-from ..ruleset import Ruleset
-from .inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
-from .render import HEADINGS, render_decision
+from coopcheck.core.api import make_scenario
+from coopcheck.analysis.explain import GROUPS, Explanation, explain
+from coopcheck.presentation.wording import BASIS_WORDS, EXPLAIN_TEMPLATES, render_check, render_why_not, term
+from coopcheck.core.ruleset import Ruleset
+from coopcheck.cli.inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
+from coopcheck.presentation.render import HEADINGS, render_decision
 
 HELP = "explain a decision: the rules checked, the deciding clause, and what would permit a deny"
 

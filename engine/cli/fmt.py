@@ -1,6 +1,6 @@
 """``coopcheck fmt [--check] [--diff] [PATHS]``: put rule files in the canonical layout.
 
-The layout is documented in :mod:`dsl.formatter`. Without ``--check`` changed files are
+The layout is documented in :mod:`coopcheck.dsl.formatter`. Without ``--check`` changed files are
 rewritten in place and listed; with ``--check`` nothing is written, the files that would
 change are listed and the exit code is 1; ``--diff`` shows a unified diff instead of the list
 (and, like ``--check``, writes nothing). ``-`` formats standard input to standard output.
@@ -14,11 +14,11 @@ import difflib
 import sys
 from pathlib import Path
 
-from dsl.errors import CoopcheckError, Diagnostic
-from dsl.formatter import format_text
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
+from coopcheck.dsl.formatter import format_text
 
-from .. import paths
-from ..loader import display_path
+from coopcheck.core import paths
+from coopcheck.core.loader import display_path
 
 HELP = "put rule files (.rules, .policy, .test) in the canonical layout; default: the shipped ones"
 

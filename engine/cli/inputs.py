@@ -12,10 +12,10 @@ from typing import Any, Iterator
 
 from attrs import frozen
 
-from dsl.errors import CoopcheckError, Diagnostic
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
-from ..api import load_file, load_policy, shipped_policies
-from ..ruleset import Ruleset
+from coopcheck.core.api import load_file, load_policy, shipped_policies
+from coopcheck.core.ruleset import Ruleset
 
 REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
 

@@ -3,7 +3,7 @@
 Exit codes: 0 nothing fails; 1 an error, or a warning under ``--strict``; 2 a path that does
 not exist, is not a rule file, or cannot be read. Formats: ``text`` (each diagnostic with its
 source line and a caret, then ``N errors, M warnings in K files``), ``json`` (the list
-described in :mod:`engine.lint`) and ``sarif`` (SARIF 2.1.0, :mod:`engine.sarif`).
+described in :mod:`coopcheck.analysis.lint`) and ``sarif`` (SARIF 2.1.0, :mod:`coopcheck.presentation.sarif`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..lint import LINT_CODES, UsageError, describe, lint_paths, summary, to_json
-from ..sarif import to_sarif
+from coopcheck.analysis.lint import LINT_CODES, UsageError, describe, lint_paths, summary, to_json
+from coopcheck.presentation.sarif import to_sarif
 
 HELP = "check rule files: errors, unused terms, dead or redundant grants, incomplete joint uses"
 

@@ -12,7 +12,7 @@ import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
-#: Subcommand name -> the module (in ``engine.cli``) that registers its arguments and runs it.
+#: Subcommand name -> the module (in ``coopcheck.cli``) that registers its arguments and runs it.
 #: Each module has ``HELP``, ``register(parser)`` and ``run(args) -> exit code``.
 COMMANDS = {"check": "check", "test": "test", "lint": "lint", "fmt": "fmt", "explain": "explain",
             "compare": "compare", "diff": "diff", "report": "report"}

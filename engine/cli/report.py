@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from dsl.errors import CoopcheckError
+from coopcheck.dsl.errors import CoopcheckError
 
-from ..api import load_policy, shipped_policies
-from .inputs import load_ruleset
+from coopcheck.core.api import load_policy, shipped_policies
+from coopcheck.cli.inputs import load_ruleset
 
 HELP = "write a static HTML report: one page per co-op and a comparison page"
 
@@ -42,7 +42,7 @@ def _error(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``report``: exit 0 written, 2 bad input (unknown co-op, unwritable folder)."""
-    from ..report import write_report
+    from coopcheck.presentation.report import write_report
 
     try:
         rulesets = [load_ruleset(name) for name in _wanted(args)]

@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from .. import paths
-from ..loader import display_path
-from ..testing import find_test_files, run_file
-from .render import render_decision
+from coopcheck.core import paths
+from coopcheck.core.loader import display_path
+from coopcheck.analysis.testing import find_test_files, run_file
+from coopcheck.presentation.render import render_decision
 
 HELP = "run rule-file tests (.test files); default: the shipped policies' tests"
 

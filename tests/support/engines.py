@@ -2,7 +2,7 @@
 
 An :class:`Engine` compiles rule-file text and decides JSON-contract scenarios. ``REAL`` is the
 engine as shipped. Each engine in ``BROKEN`` gets one part of the semantics wrong, without
-touching the engine's code: the compiled ruleset is rebuilt (``engine.compiler._index`` over
+touching the engine's code: the compiled ruleset is rebuilt (``coopcheck.core.compiler._index`` over
 altered rules) or the scenario is altered on its way in. The property suite must catch every
 one of them (tests/test_broken_engines.py).
 """
@@ -13,9 +13,9 @@ from typing import Any, Callable
 
 from attrs import evolve, frozen
 
-import engine
-from engine.compiler import _index
-from engine.ruleset import Ruleset
+import coopcheck as engine
+from coopcheck.core.compiler import _index
+from coopcheck.core.ruleset import Ruleset
 
 
 @frozen

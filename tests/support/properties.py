@@ -21,8 +21,8 @@ from typing import Callable
 from attrs import frozen
 from hypothesis import strategies as st
 
-from dsl import ast
-from dsl.errors import CoopcheckError
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError
 
 from .engines import Engine
 from .strategies import (SHARE_VERBS, VERB_ACTIONS, GenPolicy, grants, labels_of, policies, prohibitions,

@@ -14,8 +14,8 @@ from typing import Any, Mapping
 
 from attrs import evolve, frozen
 
-import dsl
-from dsl import ast
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
 
 #: Bases in the order they are tried (DESIGN.md §5): the first that applies is reported.
 BASIS_ORDER = ("purpose", "joint_use", "entrustment", "legal_exception", "consent")

@@ -1,6 +1,6 @@
 """Hypothesis strategies for rule files and scenarios, and a test-side renderer.
 
-Generated rule files are syntax trees first (:mod:`dsl.ast` nodes) and text second: the
+Generated rule files are syntax trees first (:mod:`coopcheck.dsl.ast` nodes) and text second: the
 renderer here writes them in the rule language, so the same cases drive the parser, the
 compiler and the decision procedure.
 
@@ -19,13 +19,13 @@ from typing import Iterable, Mapping
 from attrs import evolve, field, frozen
 from hypothesis import strategies as st
 
-from dsl import ast
+from coopcheck.dsl import ast
 
 #: The kinds of term a generated vocabulary declares, as ``GenPolicy.terms`` keys.
 KINDS = ("item", "party", "purpose", "subject", "exception", "obligation")
 #: Kinds whose terms form a hierarchy (``is PARENT``) in generated vocabularies.
 HIERARCHICAL = ("item", "party", "purpose", "subject")
-#: Grant verbs (``dsl.ast.Grant.verb``) and the share verbs among them.
+#: Grant verbs (``coopcheck.dsl.ast.Grant.verb``) and the share verbs among them.
 VERBS = ("use", "collect", "publish", "joint_use", "entrust", "provide")
 SHARE_VERBS = ("joint_use", "entrust", "provide")
 #: Scenario actions.

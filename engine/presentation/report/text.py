@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..messages import ACTION_WORDS, BASIS_WORDS
+from coopcheck.presentation.wording import ACTION_WORDS, BASIS_WORDS
 
 #: Page and table wording by language.
 WORDS = {

@@ -18,17 +18,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from dsl.errors import CoopcheckError, Diagnostic, did_you_mean
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 
-from . import paths
-from .cache import cached_ruleset
-from .compiler import compile_modules
-from .decide import decide as _decide
-from .decide import permits as _permits
-from .decision import Decision
-from .loader import load
-from .ruleset import Ruleset
-from .scenario import Scenario, scenario_from_dict
+from coopcheck.core import paths
+from coopcheck.core.cache import cached_ruleset
+from coopcheck.core.compiler import compile_modules
+from coopcheck.core.decide import decide as _decide
+from coopcheck.core.decide import permits as _permits
+from coopcheck.core.decision import Decision
+from coopcheck.core.loader import load
+from coopcheck.core.ruleset import Ruleset
+from coopcheck.core.scenario import Scenario, scenario_from_dict
 
 
 def shipped_policies() -> list[str]:
@@ -38,7 +38,7 @@ def shipped_policies() -> list[str]:
 
 def load_policy(coop: str) -> Ruleset:
     """Load and compile a shipped policy by id (``aizu``) or by the co-op's name or alias
-    (kept compiled on disk between processes: see :mod:`engine.cache`)."""
+    (kept compiled on disk between processes: see :mod:`coopcheck.core.cache`)."""
     ids = shipped_policies()
     key = coop.strip()
     if key not in ids:

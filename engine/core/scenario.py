@@ -10,9 +10,9 @@ from typing import Any, Mapping
 
 from attrs import field, frozen
 
-from dsl.errors import CoopcheckError, Diagnostic, did_you_mean
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 
-from .vocabulary import UnknownTerm, Vocabulary
+from coopcheck.core.vocabulary import UnknownTerm, Vocabulary
 
 ACTIONS = ("use", "collect", "share", "publish")
 FIELDS = ("coop", "action", "subject", "data", "recipient", "purpose", "consent", "exception")
@@ -61,7 +61,7 @@ def _input_error(code: str, message: str, help: str | None = None, field: str | 
 def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str | None = None) -> Scenario:
     """Validate a scenario in the JSON contract and resolve its terms.
 
-    >>> from engine.api import load_policy
+    >>> from coopcheck.core.api import load_policy
     >>> v = load_policy("aizu").vocabulary
     >>> s = scenario_from_dict({"action": "share", "data": ["購買履歴"], "recipient": "日本生協連",
     ...                         "purpose": "delivery"}, v)

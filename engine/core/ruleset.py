@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
-from .frozen import FrozenMap, Memo
-from .vocabulary import Vocabulary
+from coopcheck.core.frozen import FrozenMap, Memo
+from coopcheck.core.vocabulary import Vocabulary
 
 #: Legal bases in the order DESIGN.md §5 reports them.
 BASIS_ORDER = ("purpose", "joint_use", "entrustment", "legal_exception", "consent")
@@ -91,9 +91,9 @@ class Ruleset:
     declared: FrozenMap  # (subject, item) -> frozenset of purposes declared for it
     files: tuple[str, ...] = ()  # the files compiled, dependencies first, the policy last
     meta_clauses: tuple[str, ...] = ()  # clauses cited by the policy's metadata lines
-    #: decision tables per (action, subject, item), filled on first use (engine.plan)
+    #: decision tables per (action, subject, item), filled on first use (coopcheck.core.tables)
     plans: Memo = field(factory=Memo, eq=False, repr=False)
-    #: the fast path's answers per scenario key (engine.decide.permits), up to VERDICT_LIMIT
+    #: the fast path's answers per scenario key (coopcheck.core.decide.permits), up to VERDICT_LIMIT
     verdicts: Memo = field(factory=Memo, eq=False, repr=False)
 
     def rule(self, rule_id: str) -> CompiledRule:

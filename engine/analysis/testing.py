@@ -10,16 +10,16 @@ from pathlib import Path
 
 from attrs import frozen
 
-import dsl
-from dsl import ast
-from dsl.errors import CoopcheckError, Diagnostic, line_of
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
 
-from .api import load_file, load_policy
-from .decide import decide
-from .decision import Decision
-from .inventory import check_inventory, inventory_path
-from .ruleset import BASIS_ORDER, Ruleset
-from .scenario import Scenario, scenario_from_dict
+from coopcheck.core.api import load_file, load_policy
+from coopcheck.core.decide import decide
+from coopcheck.core.decision import Decision
+from coopcheck.analysis.inventory import check_inventory, inventory_path
+from coopcheck.core.ruleset import BASIS_ORDER, Ruleset
+from coopcheck.core.scenario import Scenario, scenario_from_dict
 
 BASES = BASIS_ORDER + ("none", "mixed")
 

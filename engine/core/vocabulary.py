@@ -11,10 +11,10 @@ import re
 
 from attrs import field, frozen
 
-from dsl.ast import normalize_text
-from dsl.errors import did_you_mean
+from coopcheck.dsl.ast import normalize_text
+from coopcheck.dsl.errors import did_you_mean
 
-from .frozen import FrozenMap, Memo
+from coopcheck.core.frozen import FrozenMap, Memo
 
 #: Human names of the kinds, for messages.
 KIND_NAMES = {
@@ -144,7 +144,7 @@ class Vocabulary:
     def resolve(self, name: str, kind: str | tuple[str, ...]) -> str:
         """The id of the term of ``kind`` called ``name``; raises :class:`UnknownTerm`.
 
-        >>> from engine.api import load_policy
+        >>> from coopcheck.core.api import load_policy
         >>> v = load_policy("aizu").vocabulary
         >>> v.resolve("日本生協連", "party"), v.resolve("purchase history", "item")
         ('jccu', 'purchase_history')

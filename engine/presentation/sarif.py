@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import quote
 
-from dsl.errors import Diagnostic
+from coopcheck.dsl.errors import Diagnostic
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"

@@ -19,13 +19,13 @@ from typing import Any, Iterable, Sequence
 from attrs import frozen
 from tabulate import tabulate
 
-from dsl.errors import CoopcheckError, Diagnostic
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
-from .api import decide
-from .cli.render import scenario_line
-from .decision import Decision
-from .messages import BASIS_WORDS
-from .ruleset import Ruleset
+from coopcheck.core.api import decide
+from coopcheck.presentation.render import scenario_line
+from coopcheck.core.decision import Decision
+from coopcheck.presentation.wording import BASIS_WORDS
+from coopcheck.core.ruleset import Ruleset
 
 FORMATS = ("text", "markdown", "html", "json")
 

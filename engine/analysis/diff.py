@@ -1,5 +1,5 @@
 """Exact policy diffs: every single-item scenario on which two rulesets decide differently,
-grouped into a few readable regions (:mod:`engine.regions` holds what they are and how they read).
+grouped into a few readable regions (:mod:`coopcheck.analysis.regions` holds what they are and how they read).
 
 The scenario space is finite: every action, subject, data item (leaf or inner term),
 recipient (``share`` takes any party, ``publish`` goes to ``public``, ``use`` and ``collect``
@@ -34,11 +34,11 @@ from typing import Iterator
 
 from attrs import frozen
 
-from .decide import decide_item
-from .frozen import FrozenMap
-from .regions import KINDS, Outcome, PolicyDiff, Region
-from .ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
-from .scenario import ACTIONS, Scenario
+from coopcheck.core.decide import decide_item
+from coopcheck.core.frozen import FrozenMap
+from coopcheck.analysis.regions import KINDS, Outcome, PolicyDiff, Region
+from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
+from coopcheck.core.scenario import ACTIONS, Scenario
 
 
 # ---- the scenario space ------------------------------------------------------------------

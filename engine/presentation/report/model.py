@@ -1,7 +1,7 @@
 """What the report pages show, extracted from compiled rulesets.
 
-Everything here is a frozen value built from a :class:`~engine.ruleset.Ruleset`; the
-rendering in :mod:`engine.report.html` only formats it. Rows keep the terms as the policy
+Everything here is a frozen value built from a :class:`~coopcheck.core.ruleset.Ruleset`; the
+rendering in :mod:`coopcheck.presentation.report.html` only formats it. Rows keep the terms as the policy
 wrote them (``written``), so a table reads like the source, and every row carries the clause
 its rule cites. Comparison matrices use the compiled term sets, so a co-op that declares a
 broader term (``kyosai``) is shown as covering the narrower row (``kyosai_contract``) *via*
@@ -15,11 +15,11 @@ from typing import Callable, Iterable, Sequence
 
 from attrs import frozen
 
-import dsl
-from dsl import ast
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
 
-from ..ruleset import CompiledRule, Ruleset
-from ..vocabulary import Vocabulary
+from coopcheck.core.ruleset import CompiledRule, Ruleset
+from coopcheck.core.vocabulary import Vocabulary
 
 #: Metadata keys in the order a page lists them (the policy language's known keys).
 META_ORDER = ("name", "short name", "date", "revised", "responsible party", "representative",
@@ -338,7 +338,7 @@ def _joint_item_detail(r: CompiledRule) -> tuple[str, ...]:
 @frozen
 class PairDiff:
     """The exact difference between two co-ops' rulesets (``diff`` is an
-    :class:`engine.diff.PolicyDiff`, or ``None`` with ``error`` when it could not be computed)."""
+    :class:`coopcheck.analysis.diff.PolicyDiff`, or ``None`` with ``error`` when it could not be computed)."""
 
     a: str
     b: str
@@ -387,7 +387,7 @@ def pairs_of(coops: Sequence[str], baseline: str | None = None) -> list[tuple[st
 
 def _diff_pair(a: Ruleset, b: Ruleset, a_id: str, b_id: str) -> PairDiff:
     try:
-        from ..diff import diff_rulesets
+        from coopcheck.analysis.diff import diff_rulesets
     except ImportError as err:  # pragma: no cover - the diff module ships with the engine
         return PairDiff(a_id, b_id, None, f"policy diff unavailable: {err}")
     return PairDiff(a_id, b_id, diff_rulesets(a, b))
@@ -445,7 +445,7 @@ def term_set(ids: Iterable[str], kind: str, vocab: Vocabulary, universe: Sequenc
     """``ids`` with complete subtrees collapsed to their root, or as "every term except …"
     when that is shorter.
 
-    >>> from engine.api import load_policy
+    >>> from coopcheck.core.api import load_policy
     >>> v = load_policy("aizu").vocabulary
     >>> term_set(["purchase_history", "catalog_purchase_data", "name"], "item", v).terms
     (('name', False), ('purchase_history', True))

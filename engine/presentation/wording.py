@@ -115,7 +115,7 @@ def render_reason(reason, decision, lang: str = "en") -> str:
     return t[code].format(**args)
 
 
-# ---- explanations (engine.explain) ---------------------------------------------------------
+# ---- explanations (coopcheck.analysis.explain) ---------------------------------------------------------
 
 RULE_WORDS = {
     "en": {"use": "purpose of use", "collect": "collection", "publish": "publication", "joint_use": "joint use",
@@ -279,7 +279,7 @@ def render_miss(miss, decision, lang: str = "en") -> str:
 
 
 def render_check(check, decision, lang: str = "en") -> str:
-    """One rule check of an explanation (engine.explain.RuleCheck) as a sentence."""
+    """One rule check of an explanation (coopcheck.analysis.explain.RuleCheck) as a sentence."""
     lang = _lang(lang)
     t = EXPLAIN_TEMPLATES[lang]
     rule = check.rule
@@ -322,7 +322,7 @@ def render_check(check, decision, lang: str = "en") -> str:
 
 
 def render_change(change, decision, lang: str = "en") -> str:
-    """One why-not change (engine.explain.Change) as an instruction."""
+    """One why-not change (coopcheck.analysis.explain.Change) as an instruction."""
     lang = _lang(lang)
     t = EXPLAIN_TEMPLATES[lang]
     if change.kind == "drop":
@@ -334,7 +334,7 @@ def render_change(change, decision, lang: str = "en") -> str:
 
 
 def render_why_not(why, lang: str = "en") -> str:
-    """A why-not (engine.explain.WhyNot) as one line: the changes and the permit they give."""
+    """A why-not (coopcheck.analysis.explain.WhyNot) as one line: the changes and the permit they give."""
     lang = _lang(lang)
     t = EXPLAIN_TEMPLATES[lang]
     d = why.decision

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from wcwidth import wcswidth
 
-from ..decision import Decision
-from ..messages import BASIS_WORDS, term
+from coopcheck.core.decision import Decision
+from coopcheck.presentation.wording import BASIS_WORDS, term
 
 HEADINGS = {
     "en": {"PERMIT": "PERMIT", "DENY": "DENY", "coop": "co-op", "basis": "basis",

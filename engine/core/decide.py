@@ -3,16 +3,16 @@
 Per item: (1) every matching bar — prohibition, closed list or consent requirement — denies
 unless one of its own exceptions holds; (2) otherwise the grants indexed under the item's
 ``(action, subject, item)`` key and the honoured legal exceptions give the candidate bases,
-and the first in :data:`~engine.ruleset.BASIS_ORDER` is reported; (3) nothing -> deny.
+and the first in :data:`~coopcheck.core.ruleset.BASIS_ORDER` is reported; (3) nothing -> deny.
 A scenario is permitted only if every item is.
 """
 
 from __future__ import annotations
 
-from .decision import Decision, ItemDecision, Reason
-from .plan import plan_for
-from .ruleset import ANY_EXCEPTION, BASIS_ORDER, CONSENT, VERDICT_LIMIT, CompiledRule, Ruleset
-from .scenario import Scenario
+from coopcheck.core.decision import Decision, ItemDecision, Reason
+from coopcheck.core.tables import plan_for
+from coopcheck.core.ruleset import ANY_EXCEPTION, BASIS_ORDER, CONSENT, VERDICT_LIMIT, CompiledRule, Ruleset
+from coopcheck.core.scenario import Scenario
 
 _SHARE_VERBS = ("joint_use", "entrust", "provide")
 _VERB_BASIS = {"use": "purpose", "collect": "purpose", "publish": "purpose",
@@ -224,7 +224,7 @@ def _outcome(ruleset: Ruleset, sc: Scenario, item: str, consent: bool) -> tuple:
 def permits(ruleset: Ruleset, sc: Scenario) -> bool:
     """Whether the scenario is permitted: the boolean fast path of :func:`decide` (same
     answer, no explanation). Answers are remembered per scenario key (up to
-    :data:`~engine.ruleset.VERDICT_LIMIT`), else read from the decision tables."""
+    :data:`~coopcheck.core.ruleset.VERDICT_LIMIT`), else read from the decision tables."""
     verdicts = ruleset.verdicts
     try:
         return verdicts[sc.key]
@@ -293,7 +293,7 @@ def explain_items(ruleset: Ruleset, sc: Scenario, would: bool | None) -> tuple:
     return results, reasons
 
 
-# ---- per-part tests for explanations (engine.explain). decide() does not call these; each
+# ---- per-part tests for explanations (coopcheck.analysis.explain). decide() does not call these; each
 # ---- reuses the private test above so an explanation cannot drift from the decision.
 
 def condition_holds(code: str, ruleset: Ruleset, sc: Scenario) -> bool:

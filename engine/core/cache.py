@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from . import paths
-from .ruleset import Ruleset
+from coopcheck.core import paths
+from coopcheck.core.ruleset import Ruleset
 
 _CODE_DIRS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "dsl")
 

@@ -1,6 +1,6 @@
 """Decisions: effect, basis, obligations, deciding rules, citations and reasons.
 
-Reasons are structured (:class:`Reason`) and rendered to text by :mod:`engine.messages`, so
+Reasons are structured (:class:`Reason`) and rendered to text by :mod:`coopcheck.presentation.wording`, so
 the same decision can be shown in English or Japanese.
 """
 
@@ -10,7 +10,7 @@ from operator import itemgetter
 
 from attrs import frozen
 
-from .scenario import Scenario
+from coopcheck.core.scenario import Scenario
 
 
 @frozen
@@ -56,7 +56,7 @@ class Decision(tuple):
     """The answer to a scenario: permit or deny, on which basis, why, and under which clauses.
 
     Immutable (a tuple of its fields). The effect, basis, obligations, deciding rules and
-    citations come from the decision tables (:mod:`engine.plan`); the explanation — the
+    citations come from the decision tables (:mod:`coopcheck.core.tables`); the explanation — the
     per-item decisions with their reasons, near misses included — is worked out by the full
     evaluation the first time :attr:`items` or :attr:`reasons` is read, so a hot loop that
     only reads the effect never pays for it.
@@ -96,7 +96,7 @@ class Decision(tuple):
     def _explained(self) -> tuple:
         cache = self[8]
         if not cache:
-            from .decide import explain_items
+            from coopcheck.core.decide import explain_items
 
             cache.append(explain_items(self[0], self[1], self[7]))
         return cache[0]
@@ -131,7 +131,7 @@ class Decision(tuple):
 
     def reason_texts(self, lang: str = "en") -> list[str]:
         """The reasons as sentences."""
-        from .messages import render_reason
+        from coopcheck.presentation.wording import render_reason
 
         return [render_reason(r, self, lang) for r in self.reasons]
 

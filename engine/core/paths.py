@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # the coopcheck package (engine/ in a checkout)
 
 
 def _data_dir(name: str) -> Path:
-    installed = _PACKAGE / name  # the wheel maps rules/ and policies/ under engine/
+    installed = _PACKAGE / name  # the wheel maps rules/ and policies/ into coopcheck/
     if installed.is_dir():
         return installed
     return _PACKAGE.parent / name  # running from a checkout

@@ -1,7 +1,7 @@
 """Rule-set analyses for ``coopcheck lint``: pure functions over a compiled
-:class:`~engine.ruleset.Ruleset` and the syntax tree of one of its files.
+:class:`~coopcheck.core.ruleset.Ruleset` and the syntax tree of one of its files.
 
-Each function returns located :class:`~dsl.errors.Diagnostic` objects about the statements
+Each function returns located :class:`~coopcheck.dsl.errors.Diagnostic` objects about the statements
 of *that* file (its path is ``module.path``, the name its spans and compiled rules carry);
 the rules it imports are the context, analysed when their own file is linted. The checks:
 
@@ -30,13 +30,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Iterator
 
-from dsl import ast
-from dsl.errors import Diagnostic, line_of
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import Diagnostic, line_of
 
-from .decide import _VERB_BASIS, _bar_matches, _grant_basis, _holds
-from .ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
-from .scenario import Scenario
-from .vocabulary import KIND_NAMES
+from coopcheck.core.decide import _VERB_BASIS, _bar_matches, _grant_basis, _holds
+from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
+from coopcheck.core.scenario import Scenario
+from coopcheck.core.vocabulary import KIND_NAMES
 
 #: Metadata keys that hold one value; setting one twice is a mistake (W603).
 SINGLE_META_KEYS = ("name", "short name", "date", "responsible party", "representative",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from attrs import frozen
 
-import dsl
-from dsl import ast
-from dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
 
-from . import paths
+from coopcheck.core import paths
 
 
 @frozen

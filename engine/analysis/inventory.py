@@ -17,11 +17,11 @@ from pathlib import Path
 
 from attrs import frozen
 
-from dsl.ast import Span
-from dsl.errors import Diagnostic, line_of
+from coopcheck.dsl.ast import Span
+from coopcheck.dsl.errors import Diagnostic, line_of
 
-from .loader import display_path
-from .ruleset import Ruleset
+from coopcheck.core.loader import display_path
+from coopcheck.core.ruleset import Ruleset
 
 
 @frozen

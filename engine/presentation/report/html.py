@@ -9,9 +9,9 @@ from __future__ import annotations
 from html import escape
 from typing import Iterable, Sequence
 
-from ..vocabulary import Vocabulary
-from .model import CellEntry, Comparison, CoopPage, Matrix, PairDiff, RuleRow, TermSet, term_set
-from .text import WORDS, action_word, basis_word, word
+from coopcheck.core.vocabulary import Vocabulary
+from coopcheck.presentation.report.model import CellEntry, Comparison, CoopPage, Matrix, PairDiff, RuleRow, TermSet, term_set
+from coopcheck.presentation.report.text import WORDS, action_word, basis_word, word
 
 STYLESHEET = "style.css"
 

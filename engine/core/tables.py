@@ -6,12 +6,12 @@ into a few *classes* — values that every relevant rule treats alike (the same 
 every rule's recipient and purpose sets, and in the declared purposes). So for each key a
 :class:`KeyPlan` maps a recipient and a purpose to their class, and keeps one table cell per
 ``(recipient class, purpose class, consent, legal exception)``: the item's outcome, computed
-once by the full evaluation (:func:`engine.decide.decide_item`) the first time a scenario of
+once by the full evaluation (:func:`coopcheck.core.decide.decide_item`) the first time a scenario of
 that cell is asked, then shared by every later scenario of the cell.
 
 The cost of a decision is therefore a few dictionary look-ups, whatever the number of rules;
 the number of rules only shows in the size of a key's plan, built on first use of the key.
-Plans are kept in a :class:`~engine.frozen.Memo` owned by the ruleset: filled as scenarios arrive,
+Plans are kept in a :class:`~coopcheck.core.frozen.Memo` owned by the ruleset: filled as scenarios arrive,
 safe to share between threads (two threads that fill the same cell compute the same value,
 and each store is a single atomic assignment), and never pickled — a copy starts empty.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .ruleset import Ruleset
+    from coopcheck.core.ruleset import Ruleset
 
 
 class KeyPlan:

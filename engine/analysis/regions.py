@@ -1,7 +1,7 @@
 """The result of a policy diff and how it reads: :class:`Outcome` (one side's answer),
 :class:`Region` (an exact box of scenarios with one outcome pair), :class:`PolicyDiff` (all
 regions), and :func:`collapse`, which names a set of terms the way a reviewer reads it.
-How the regions are computed is :mod:`engine.diff`'s business.
+How the regions are computed is :mod:`coopcheck.analysis.diff`'s business.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Iterable, Iterator
 
 from attrs import field, frozen
 
-from .frozen import FrozenMap
-from .messages import BASIS_WORDS
-from .scenario import ACTIONS, Scenario
-from .vocabulary import Vocabulary
+from coopcheck.core.frozen import FrozenMap
+from coopcheck.presentation.wording import BASIS_WORDS
+from coopcheck.core.scenario import ACTIONS, Scenario
+from coopcheck.core.vocabulary import Vocabulary
 
 #: The term kinds that make up a scenario, in the order regions list them.
 KINDS = ("subject", "item", "party", "purpose", "exception")

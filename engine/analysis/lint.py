@@ -2,7 +2,7 @@
 
 Files
     ``.policy`` and ``.rules`` files are parsed, loaded with their imports, compiled and
-    analysed (:mod:`engine.analysis`); a policy with a clause inventory beside it
+    analysed (:mod:`coopcheck.analysis.lint_checks`); a policy with a clause inventory beside it
     (``aizu.clauses``) also gets the inventory check (E501–E503). ``.test`` files are parsed
     only: a syntax error is reported, the cases are run by ``coopcheck test``; the terms the
     cases name count as uses for W601. Folders are searched recursively for all three.
@@ -43,15 +43,16 @@ from typing import Iterable, Sequence
 import attrs
 from attrs import frozen
 
-import dsl
-from dsl import ast
-from dsl.errors import CoopcheckError, Diagnostic, line_of
+import coopcheck.dsl as dsl
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
 
-from . import analysis, paths
-from .compiler import compile_modules
-from .inventory import check_inventory, inventory_path
-from .loader import display_path, load
-from .ruleset import Ruleset
+from coopcheck.analysis import lint_checks as analysis
+from coopcheck.core import paths
+from coopcheck.core.compiler import compile_modules
+from coopcheck.analysis.inventory import check_inventory, inventory_path
+from coopcheck.core.loader import display_path, load
+from coopcheck.core.ruleset import Ruleset
 
 #: The codes lint adds: code -> (severity, what it means).
 LINT_CODES = {
@@ -305,7 +306,7 @@ def _test_target(unit: _Unit, compiled: list[_Unit]) -> Ruleset | None:
         for u in compiled:
             if u.ruleset.coop == target.key:
                 return u.ruleset
-        from .api import load_policy
+        from coopcheck.core.api import load_policy
         loader = lambda: load_policy(target.text)  # noqa: E731
     try:
         return loader()

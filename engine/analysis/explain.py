@@ -2,7 +2,7 @@
 
 :func:`explain` decides the scenario with the real engine and then, item by item, checks every
 rule whose action applies (grants, closed lists, prohibitions, requirements, honoured legal
-exceptions) with the same per-part tests the decision uses (:mod:`engine.decide`). Each rule
+exceptions) with the same per-part tests the decision uses (:mod:`coopcheck.core.decide`). Each rule
 gets a status and lands in one group:
 
 ``deciding``
@@ -67,11 +67,11 @@ from itertools import combinations
 
 from attrs import frozen
 
-from .decide import (bar_hit, bar_parts_outside, condition_holds, decide, decide_item, grant_basis,
+from coopcheck.core.decide import (bar_hit, bar_parts_outside, condition_holds, decide, decide_item, grant_basis,
                      grant_parts_outside)
-from .decision import Decision, ItemDecision
-from .ruleset import CompiledRule, Ruleset
-from .scenario import Scenario
+from coopcheck.core.decision import Decision, ItemDecision
+from coopcheck.core.ruleset import CompiledRule, Ruleset
+from coopcheck.core.scenario import Scenario
 
 #: Why-not families, in ranking order.
 FAMILIES = ("consent", "purpose", "recipient", "drop", "exception")
@@ -223,7 +223,7 @@ class WhyNot:
 
     def to_json(self, lang: str = "en") -> dict:
         """The why-not entry of the explain JSON."""
-        from .messages import render_why_not
+        from coopcheck.presentation.wording import render_why_not
 
         d = self.decision
         return {"changes": [c.to_json() for c in self.changes], "needs_legal_ground": self.needs_legal_ground,
@@ -244,7 +244,7 @@ class Explanation:
 
     def to_json(self, lang: str = "en") -> dict:
         """The decision JSON plus ``derivation``, ``why_not`` and ``why_not_more``."""
-        from .messages import render_check
+        from coopcheck.presentation.wording import render_check
 
         d = self.decision
 
@@ -376,7 +376,7 @@ def close_purposes(vocab, purpose: str) -> list[tuple[str, str, int]]:
     """Purposes near ``purpose`` in the hierarchy as ``(id, relation, distance)``: ancestors,
     descendants (any depth) and siblings (same parent), nearest first, then vocabulary order.
 
-    >>> from engine.api import load_policy
+    >>> from coopcheck.core.api import load_policy
     >>> [p for p, rel, _ in close_purposes(load_policy("aizu").vocabulary, "kyosai_guidance")]
     ['kyosai', 'kyosai_contract', 'kyosai_payment']
     """
@@ -565,7 +565,7 @@ def why_not(ruleset: Ruleset, decision: Decision) -> list[WhyNot]:
 def explain(ruleset: Ruleset, scenario: Scenario, *, show_all: bool = False, limit: int = LIMIT) -> Explanation:
     """Decide ``scenario`` and explain it: the derivation and, on a deny, the why-nots.
 
-    >>> from engine.api import load_policy, make_scenario
+    >>> from coopcheck.core.api import load_policy, make_scenario
     >>> aizu = load_policy("aizu")
     >>> e = explain(aizu, make_scenario(aizu, action="share", data=["purchase_history"],
     ...                                 recipient="coop_kyosai", purpose="delivery"))

@@ -1,4 +1,4 @@
-"""Syntax trees -> :class:`~engine.ruleset.Ruleset`: resolve names, check the hierarchy,
+"""Syntax trees -> :class:`~coopcheck.core.ruleset.Ruleset`: resolve names, check the hierarchy,
 apply closures and build the decision indexes."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ import re
 from collections import defaultdict
 from pathlib import PurePath
 
-from dsl import ast
-from dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
+from coopcheck.dsl import ast
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
 
-from .frozen import FrozenMap
-from .loader import LoadedModule
-from .ruleset import ANY_EXCEPTION, CONSENT, VERB_ACTIONS, CompiledRule, Ruleset
-from .scenario import ACTIONS
-from .vocabulary import KIND_NAMES, TermInfo, UnknownTerm, Vocabulary
+from coopcheck.core.frozen import FrozenMap
+from coopcheck.core.loader import LoadedModule
+from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, VERB_ACTIONS, CompiledRule, Ruleset
+from coopcheck.core.scenario import ACTIONS
+from coopcheck.core.vocabulary import KIND_NAMES, TermInfo, UnknownTerm, Vocabulary
 
 #: Metadata keys a policy may set.
 META_KEYS = ("name", "short name", "date", "revised", "responsible party", "representative",

@@ -1,6 +1,6 @@
 """A static HTML report for reviewers: one page per co-op, a comparison page, an index.
 
->>> from engine.api import load_policy
+>>> from coopcheck.core.api import load_policy
 >>> site = build_site([load_policy("aizu"), load_policy("nara")], with_diffs=False)
 >>> sorted(site)
 ['aizu.html', 'compare.html', 'index.html', 'nara.html', 'style.css']
@@ -18,9 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from ..ruleset import Ruleset
-from .html import Writer, compare_html, coop_html, diff_html, index_html
-from .model import baseline_rows, comparison, coop_page
+from coopcheck.core.ruleset import Ruleset
+from coopcheck.presentation.report.html import Writer, compare_html, coop_html, diff_html, index_html
+from coopcheck.presentation.report.model import baseline_rows, comparison, coop_page
 
 __all__ = ["build_site", "write_report", "stylesheet"]
 

@@ -2,13 +2,15 @@
 
 ``parse(text, filename)`` turns rule-file text into a :class:`~coopcheck.dsl.ast.Module` of frozen
 nodes with source spans, or raises :class:`~coopcheck.dsl.errors.CoopcheckError` with located
-diagnostics.
+diagnostics. Every diagnostic code of the package is registered in :mod:`coopcheck.dsl.codes`
+(:class:`~coopcheck.dsl.codes.Code`).
 """
 
 from coopcheck.dsl.ast import Module, Span, Term
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
-__all__ = ["parse", "Module", "Span", "Term", "CoopcheckError", "Diagnostic"]
+__all__ = ["parse", "Module", "Span", "Term", "Code", "CoopcheckError", "Diagnostic"]
 
 
 def __getattr__(name: str):

@@ -11,21 +11,42 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-from attrs import field, frozen
+from attrs import Factory, field, frozen
 
 from coopcheck.dsl.ast import Span
+from coopcheck.dsl.codes import Code, registered
+
+
+def _severity_of(diagnostic: Diagnostic) -> str:
+    """The severity a diagnostic's code has in the registry."""
+    return str(diagnostic.code.severity)
 
 
 @frozen
 class Diagnostic:
-    """One problem found in a rule file or a scenario."""
+    """One problem found in a rule file or a scenario.
 
-    code: str
+    ``code`` must be registered in :mod:`coopcheck.dsl.codes` (a plain string such as
+    ``"E302"`` is turned into its :class:`~coopcheck.dsl.codes.Code`; an unregistered one
+    raises :class:`~coopcheck.dsl.codes.UnregisteredCode`). ``severity`` is the code's:
+    it may be left out, and any other severity is refused.
+
+    >>> d = Diagnostic("W601", "term `x` is declared but not used")
+    >>> d.code is Code.W601, d.severity
+    (True, 'warning')
+    """
+
+    code: Code = field(converter=registered)
     message: str
     span: Span | None = None
     help: str | None = None
-    severity: str = "error"
+    severity: str = field(default=Factory(_severity_of, takes_self=True))
     source_line: str | None = field(default=None, eq=False, repr=False)
+
+    @severity.validator
+    def _severity_is_the_codes(self, _attribute, value: str) -> None:
+        if value != self.code.severity:
+            raise ValueError(f"{self.code} is {self.code.severity.value!r}, not {value!r}")
 
     def sort_key(self) -> tuple:
         """Order diagnostics by file, line and column (unlocated ones last)."""
@@ -53,7 +74,7 @@ class Diagnostic:
 
     def to_json(self) -> dict:
         """The JSON form used by ``--json`` outputs."""
-        data: dict = {"code": self.code, "message": self.message, "severity": self.severity}
+        data: dict = {"code": str(self.code), "message": self.message, "severity": self.severity}
         if self.span:
             data["location"] = {"file": self.span.file, "line": self.span.line, "column": self.span.column}
         if self.help:
@@ -77,7 +98,7 @@ class CoopcheckError(Exception):
         super().__init__(self.render())
 
     @property
-    def code(self) -> str:
+    def code(self) -> Code:
         """The code of the first diagnostic."""
         return self.diagnostics[0].code
 

@@ -68,7 +68,7 @@ from typing import Iterator, Sequence
 
 from coopcheck.dsl import ast
 from coopcheck.dsl.layout import INDENT, Atom, Group, Line, Phrase, Pos, Shape, layout, line_text
-from coopcheck.dsl.parser import _keyword_of_terminal, parse
+from coopcheck.dsl.parser import keyword_of_terminal, parse
 
 #: The spaces before a trailing comment.
 COMMENT_GAP = 2
@@ -328,7 +328,7 @@ class _Printer:
 def _key_text(key: str) -> str:
     """A metadata key as words, or quoted when words might not read back as the same key."""
     words = key.split()
-    keywords = set(_keyword_of_terminal().values())
+    keywords = set(keyword_of_terminal().values())
     if words and all(_WORD.fullmatch(w) and w not in keywords for w in words):
         return " ".join(words)
     return f'"{key}"'

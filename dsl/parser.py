@@ -12,6 +12,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from coopcheck.dsl import ast
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
 from coopcheck.dsl.transformer import ToAst
 
@@ -20,12 +21,18 @@ STATEMENT_KEYWORDS = ("module", "policy", "tests", "import", "data", "party", "p
                       "exception", "obligation", "cooperative", "honour", "using", "collecting",
                       "sharing", "publishing", "case")
 
+#: How an "expected …" message names each terminal of grammar.lark that is not a keyword (a
+#: keyword is named by itself in backticks, see :func:`keyword_of_terminal`). A comma lexed
+#: together with `obliging` / `managed` (``COMMA_OBLIGING``, ``COMMA_MANAGED``) reads as the
+#: keyword: the comma before it is optional. ``COMMENT`` and ``WS_INLINE`` are skipped by the
+#: lexer, so no message names them, but they have words too.
 _TERMINAL_WORDS = {
     "WORD": "a term", "STRING": "a quoted string", "CITATION": "a citation like `[指針2]`",
     "_NL": "the end of the statement", "$END": "the end of the file", "DATE": "a date like `2022-04-01`",
     "NUMBER": "a number", "EFFECT": "`permit` or `deny`", "ANY_PURPOSE": "`any purpose`",
     "DECLARED_PURPOSE": "`any declared purpose`", "ANY_SUBJECT": "`any subject`",
-    "ANY_RECIPIENT": "`any recipient`", "COMMA": "`,`", "COLON": "`:`",
+    "ANY_RECIPIENT": "`any recipient`", "COMMA_OBLIGING": "`obliging`", "COMMA_MANAGED": "`managed`",
+    "COMMENT": "a comment", "WS_INLINE": "a space",
 }
 
 
@@ -64,7 +71,10 @@ class _Continuations:
 
 
 @functools.lru_cache(maxsize=1)
-def _lark() -> Lark:
+def lark_parser() -> Lark:
+    """The LALR parser built from ``grammar.lark`` (built once per process, and cached on
+    disk between processes). For tools that need Lark's own view of the language: its
+    terminals, or an interactive parse; :func:`parse` is the way to read a rule file."""
     grammar = resources.files("coopcheck.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
     # cache=True: Lark keeps the analysed grammar in a file in the temporary folder, keyed by
     # the grammar and these options, so a new process loads it instead of rebuilding it
@@ -73,13 +83,33 @@ def _lark() -> Lark:
 
 
 @functools.lru_cache(maxsize=1)
-def _keyword_of_terminal() -> dict[str, str]:
+def keyword_of_terminal() -> dict[str, str]:
+    """The keywords and punctuation of the language: terminal name -> the literal text it
+    matches (``{"MAY": "may", "COMMA": ",", …}``), for every terminal that is a fixed string.
+
+    >>> keyword_of_terminal()["SHARED"], "WORD" in keyword_of_terminal()
+    ('shared', False)
+    """
     words = {}
-    for term in _lark().terminals:
+    for term in lark_parser().terminals:
         pattern = term.pattern
         if pattern.type == "str":
             words[term.name] = pattern.value
     return words
+
+
+def terminal_words(name: str) -> str:
+    """How a parse error names the terminal ``name`` of the grammar: a keyword in
+    backticks, anything else in words — never the terminal's own name. Raises
+    :class:`KeyError` for a name the grammar does not have.
+
+    >>> terminal_words("SHARED"), terminal_words("CITATION"), terminal_words("COMMA_MANAGED")
+    ('`shared`', 'a citation like `[指針2]`', '`managed`')
+    """
+    keyword = keyword_of_terminal().get(name)
+    if keyword is not None:
+        return f"`{keyword}`"
+    return _TERMINAL_WORDS[name]
 
 
 def parse(source: str, filename: str = "<string>") -> ast.Module:
@@ -95,7 +125,7 @@ def parse(source: str, filename: str = "<string>") -> ast.Module:
     if source.startswith("\ufeff"):
         source = source[1:]  # a byte-order mark is not part of the text
     try:
-        tree = _lark().parse(source)
+        tree = lark_parser().parse(source)
     except (UnexpectedInput, GluedWords):
         raise CoopcheckError(_all_syntax_errors(source, filename)) from None
     try:
@@ -161,25 +191,25 @@ def _all_syntax_errors(source: str, filename: str) -> list[Diagnostic]:
     for first, last in _statement_lines(source):
         blanked = "\n" * first + "\n".join(lines[first:last + 1]) + "\n"
         try:
-            _lark().parse(blanked)
+            lark_parser().parse(blanked)
         except (UnexpectedInput, GluedWords) as err:
             found.append(_diagnostic(err, source, filename))
     if not found:  # fall back to the whole-file error
         try:
-            _lark().parse(source)
+            lark_parser().parse(source)
         except (UnexpectedInput, GluedWords) as err:
             found.append(_diagnostic(err, source, filename))
     return found
 
 
 def _describe(names) -> str:
-    words = _keyword_of_terminal()
+    """``a, b or c`` for the terminals a parse expected, in words (:func:`terminal_words`)."""
     described = []
     for name in sorted(set(names)):
-        if name in words:
-            described.append(f"`{words[name]}`")
-        else:
-            described.append(_TERMINAL_WORDS.get(name, name.lower()))
+        try:
+            described.append(terminal_words(name))
+        except KeyError:  # a terminal without words (tests/test_parser.py forbids it): still no name
+            described.append(name.lower().replace("_", " ").strip())
     described = sorted(set(described))
     if len(described) > 8:
         described = described[:8] + ["…"]
@@ -193,7 +223,7 @@ def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
         first, second = err.first, err.second
         word = f"{first}{second}"
         span = ast.Span(filename, first.line, first.column, first.line, first.column + len(word))
-        return Diagnostic("E105", f"unknown word `{word}`", span,
+        return Diagnostic(Code.E105, f"unknown word `{word}`", span,
                           f"did you mean `{first} {second}`? words are separated by spaces",
                           source_line=line_of(source, first.line))
     line, column = max(getattr(err, "line", 1) or 1, 1), max(getattr(err, "column", 1) or 1, 1)
@@ -203,12 +233,12 @@ def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
         ch = (text or "")[column - 1: column]
         if ch == '"':
-            return Diagnostic("E103", "unterminated string", span,
+            return Diagnostic(Code.E103, "unterminated string", span,
                               "close the string with `\"` on the same line", source_line=text)
         if ch == "[":
-            return Diagnostic("E104", "unterminated citation", span,
+            return Diagnostic(Code.E104, "unterminated citation", span,
                               "close the citation with `]` on the same line", source_line=text)
-        return Diagnostic("E101", f"unexpected character `{ch}`", span,
+        return Diagnostic(Code.E101, f"unexpected character `{ch}`", span,
                           f"expected {_describe(err.allowed)}" if err.allowed else None,
                           source_line=text)
     if isinstance(err, UnexpectedToken):
@@ -227,7 +257,7 @@ def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
                 end_col = len((text or "").rstrip()) + 1
                 span = ast.Span(filename, end_line, end_col, end_line, end_col + 1)
             help_ = _statement_help(text, expected)
-            return Diagnostic("E102", f"incomplete statement: expected {_describe(expected)}",
+            return Diagnostic(Code.E102, f"incomplete statement: expected {_describe(expected)}",
                               span, help_, source_line=text)
         width = max(1, len(str(tok.value)))
         start = column
@@ -237,23 +267,23 @@ def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
             word = text[start - 1: column - 1 + width]
             kept = text[start - 1: column - 1]
             span = ast.Span(filename, line, start, line, start + len(word))
-            return Diagnostic("E105", f"unknown word `{word}`", span,
+            return Diagnostic(Code.E105, f"unknown word `{word}`", span,
                               _keyword_help(word, expected | {kept.upper()}) or
                               _keyword_help(kept, {kept.upper()}), source_line=text)
         span = ast.Span(filename, line, column, line, column + width)
         help_ = (_keyword_help(str(tok.value), expected) if tok.type == "WORD" else None) \
             or _statement_help(text, expected)
-        return Diagnostic("E102", f"unexpected `{tok.value}`: expected {_describe(expected)}",
+        return Diagnostic(Code.E102, f"unexpected `{tok.value}`: expected {_describe(expected)}",
                           span, help_, source_line=text)
     if isinstance(err, UnexpectedEOF):
-        return Diagnostic("E102", f"unexpected end of file: expected {_describe(err.expected)}",
+        return Diagnostic(Code.E102, f"unexpected end of file: expected {_describe(err.expected)}",
                           span, source_line=text)
-    return Diagnostic("E100", "syntax error", span, source_line=text)  # pragma: no cover
+    return Diagnostic(Code.E100, "syntax error", span, source_line=text)  # pragma: no cover
 
 
 def _keyword_help(word: str, expected) -> str | None:
     """Suggest a keyword the parser expected that is spelt like ``word``."""
-    words = _keyword_of_terminal()
+    words = keyword_of_terminal()
     options = [words[name] for name in expected if name in words and words[name].isalpha()]
     match = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lark import Token, Transformer, v_args
 
 from coopcheck.dsl import ast
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 _GRANT_VERBS = {
@@ -245,7 +246,7 @@ class ToAst(Transformer):
         recipients = self._pick(children, "recipients")
         for sel, what in ((subjects, "data subject"), (recipients, "recipient")):
             if sel is not None and (sel.any or len(sel.terms) != 1):
-                raise CoopcheckError([Diagnostic("E102", f"a test case names exactly one {what}",
+                raise CoopcheckError([Diagnostic(Code.E102, f"a test case names exactly one {what}",
                                                  sel.span, "write one case per " + what)])
         terms = [c for c in children if isinstance(c, ast.Term)]
         return ast.CaseScenario(

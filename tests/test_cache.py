@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from coopcheck.presentation.decision_json import decision_json
 from coopcheck import decide, load_file, load_policy
 from coopcheck.core import cache as cache_module
 from coopcheck.core import paths
@@ -33,7 +34,7 @@ def test_first_load_stores_and_second_load_reuses(cache, monkeypatch):
     again = load_policy("aizu")
     assert again == first
     scenario = {"action": "share", "data": ["purchase_history"], "recipient": "jccu", "purpose": "delivery"}
-    assert decide(again, scenario).to_json() == decide(first, scenario).to_json()
+    assert decision_json(decide(again, scenario)) == decision_json(decide(first, scenario))
 
 
 def test_a_changed_rule_file_gives_a_new_key(cache, tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """The ``coopcheck`` command line, run in-process through :func:`coopcheck.cli.main.main`.
 
-Covers the CLI contract of DESIGN.md: ``check`` with flags and with JSON (one object or JSON
+Covers the CLI contract (README.md "Checking scenarios"; decisions and input errors as in
+docs/semantics.md §6.1 and §2.2): ``check`` with flags and with JSON (one object or JSON
 Lines), exit codes (0 decided, 1 ``--fail-on-deny``/failing tests, 2 input errors), error
 objects with suggestions, ``--coop all``, and the ``test`` subcommand. One test runs
 ``python -m coopcheck`` as a subprocess to prove the module entry point works.

@@ -8,7 +8,7 @@ clauses read. Clause names: aizu 方針N / 指針N; ibaraki 「目的」N (情�
 「開示」N and 「開示ただし書」N (第三者への開示); aicoop_miyagi section numbers (1.2(2), 2.2(1),
 6〈1〉 …); nara 「方針」N, 「利用目的」(N), 「共同利用」; kuruko 「方針」(N) and section 1./2.
 
-Readings applied throughout (fail closed, DESIGN.md "Semantics (normative)"):
+Readings applied throughout (fail closed, docs/semantics.md §0.1; subjects, §4.1):
 - a purpose or grant stated without a data subject is about members;
 - joint use (共同利用) must cover item, recipient and purpose as that co-op states them; lists
   ending in など/等/その他 are not widened;
@@ -35,6 +35,7 @@ import re
 import pytest
 
 import coopcheck as engine
+from coopcheck.presentation.wording import reason_texts
 
 COOPS = ("aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko")
 
@@ -539,6 +540,6 @@ def test_cross_coop(coop, name, scenario, expected, why):
         f"\nexpected: {expected}"
         f"\nactual:   {d.decision} (basis {d.basis})"
         f"\nrules:    {list(d.rules)}"
-        f"\nreasons:  {d.reason_texts()}"
+        f"\nreasons:  {reason_texts(d)}"
         f"\nwhy:      {why}"
     )

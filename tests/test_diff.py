@@ -16,7 +16,8 @@ import pytest
 
 from coopcheck import decide, load_file, load_policy
 from coopcheck.analysis.diff import diff_rulesets
-from coopcheck.analysis.regions import PolicyDiff, Region, collapse
+from coopcheck.analysis.regions import PolicyDiff, Region
+from coopcheck.presentation.diff_render import collapse, describe_diff_region, describe_outcome, describe_region, diff_json
 from coopcheck.core.scenario import ACTIONS, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -89,7 +90,7 @@ def test_aizu_kuruko_joint_use_of_purchase_history(aizu_kuruko):
     assert region.b.decision == "deny"
     assert {"catalog_purchase_data", "purchase_history"} <= set(region.items)
     assert "jccu" in region.recipients and "delivery" in region.purposes
-    line = aizu_kuruko.describe(region)
+    line = describe_diff_region(aizu_kuruko, region)
     assert line.startswith("share ") and "all of purchase history" in line
     assert f"aizu permits by joint use [{JOINT_USE}]" in line and "kuruko denies" in line
 
@@ -129,7 +130,7 @@ def test_sampled_scenarios_lie_in_the_right_region(aizu, other):
 def test_identical_to_itself(aizu):
     d = diff_rulesets(aizu, aizu, clauses=True)
     assert d.identical and d.regions == () and d.differing == 0
-    assert d.to_json()["identical"] is True
+    assert diff_json(d)["identical"] is True
 
 
 def test_regions_sorted_and_sized(aizu_kuruko):
@@ -142,7 +143,7 @@ def test_regions_sorted_and_sized(aizu_kuruko):
 
 
 def test_to_json(aizu_kuruko):
-    obj = json.loads(json.dumps(aizu_kuruko.to_json(), ensure_ascii=False))
+    obj = json.loads(json.dumps(diff_json(aizu_kuruko), ensure_ascii=False))
     assert obj["a"] == "aizu" and obj["b"] == "kuruko" and obj["identical"] is False
     assert obj["compared"] == ["decision", "basis"]
     assert len(obj["regions"]) == len(aizu_kuruko.regions)
@@ -155,10 +156,10 @@ def test_to_json(aizu_kuruko):
 
 def test_describe_with_default_names(aizu_kuruko, aizu):
     r = aizu_kuruko.regions[0]
-    line = r.describe(aizu.vocabulary)
+    line = describe_region(r, aizu.vocabulary)
     assert ": A " in line and "; B " in line
-    assert "B " + r.b.describe() in line
-    ja = r.describe(aizu.vocabulary, "ja")
+    assert "B " + describe_outcome(r.b) in line
+    ja = describe_region(r, aizu.vocabulary, "ja")
     assert "許可" in ja
 
 

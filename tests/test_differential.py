@@ -1,6 +1,6 @@
 """The engine against the reference evaluator (tests/support/reference.py).
 
-The reference is DESIGN.md's semantics written as plainly as possible: it scans every rule and
+The reference is docs/semantics.md written as plainly as possible: it scans every rule and
 walks the hierarchy on the fly. The engine precomputes closures and indexes. Both must give the
 same decision, basis, deciding rules, obligations and would-permit-with-consent, item by item,
 on the five shipped policies and on generated rule sets.

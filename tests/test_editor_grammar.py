@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from coopcheck.dsl.parser import _lark
+from coopcheck.dsl.parser import lark_parser
 from coopcheck.core.paths import policies_dir, rules_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def grammar_keywords() -> set[str]:
 def keyword_tokens(text: str):
     """(line, column, end column, word) of each keyword the parser reads in ``text``."""
     keywords = grammar_keywords()
-    ip = _lark().parse_interactive(text)
+    ip = lark_parser().parse_interactive(text)
     for tok in ip.iter_parse():
         value = str(tok)
         if tok.type in ("WORD", "STRING", "CITATION", "DATE", "NUMBER", "_NL"):

@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coopcheck import decide, load_policy, load_string, make_scenario, shipped_policies
-from coopcheck.core.decide import grant_parts_outside
+from coopcheck.core.semantics import grant_parts_outside
 from coopcheck.analysis.explain import FAMILIES, GROUPS, Explanation, WhyNot, explain
 from coopcheck.core.scenario import ACTIONS, Scenario
+from coopcheck.presentation.explain_json import why_not_json
 
 JOINT = "指針2 ◇商品・サービスの提供に関わっての共同利用"
 CONTRACT_FIELDS = {"coop", "decision", "basis", "obligations", "citations", "reasons",
@@ -221,8 +222,8 @@ def test_why_not_legal_exception_is_flagged():
     e = ex(action="share", data=["name"], recipient="public_authority", purpose="legal_compliance")
     [claim] = [w for w in e.why_not if w.needs_legal_ground]
     assert claim.changes[0].after == "by_law" and claim.decision.basis == "legal_exception"
-    assert "only if" in claim.to_json()["text"]
-    assert claim.to_json()["needs_legal_ground"] is True
+    assert "only if" in why_not_json(claim)["text"]
+    assert why_not_json(claim)["needs_legal_ground"] is True
     recheck(policy("aizu"), e, claim)
 
 

@@ -14,13 +14,14 @@ import attrs
 import pytest
 
 import coopcheck.dsl as dsl
+from coopcheck.presentation.decision_json import decision_json
 from coopcheck.dsl import ast
 from coopcheck.dsl.errors import CoopcheckError
 from coopcheck.dsl.formatter import format_module, format_text
 from coopcheck.dsl.layout import WIDTH, display_width
 from coopcheck.cli.main import main
 from coopcheck.core.compiler import compile_modules
-from coopcheck.core.decide import decide
+from coopcheck.core.api import decide
 from coopcheck.core.loader import load
 from coopcheck.core.paths import policies_dir, rules_dir
 from coopcheck.core.scenario import scenario_from_dict
@@ -182,7 +183,7 @@ def _decisions(ruleset, cases) -> list[dict]:
         for name, term in (("subject", sc.subject), ("recipient", sc.recipient), ("exception", sc.exception)):
             if term is not None:
                 data[name] = term.text
-        decision = decide(ruleset, scenario_from_dict(data, ruleset.vocabulary, coop=ruleset.coop)).to_json()
+        decision = decision_json(decide(ruleset, scenario_from_dict(data, ruleset.vocabulary, coop=ruleset.coop)))
         decision["rules"] = [index[r] for r in decision["rules"]]
         for item in decision["items"]:
             item["rules"] = [index[r] for r in item["rules"]]

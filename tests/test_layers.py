@@ -68,14 +68,7 @@ def test_every_layer_is_found():
     assert seen == set(LAYERS.values()) | {FACADE}
 
 
-#: Modules still importing upward while issue 8's move is under way; each is a strict xfail,
-#: so fixing one without removing it here fails the run. This set only shrinks.
-KNOWN_UPWARD = {"coopcheck.analysis.compare", "coopcheck.analysis.explain", "coopcheck.analysis.lint_checks",
-                "coopcheck.analysis.regions", "coopcheck.core.decision", "coopcheck.dsl.formatter"}
-
-
-@pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="known upward import"))
-                                    if m in KNOWN_UPWARD else m for m in sorted(SOURCES)])
+@pytest.mark.parametrize("module", sorted(SOURCES))
 def test_imports_run_downward(module):
     """A module imports only from its own layer or the layers below it; nothing outside the
     CLI imports the CLI; no module imports another module's private names; and nothing

@@ -856,3 +856,53 @@ def test_a_test_case_names_exactly_one_recipient():
     d = error('case "x": share name with jccu and coop kyosai for delivery\n  expect deny\n')
     assert d.code == "E102" and d.span.line == 1 and "exactly one recipient" in d.message
     assert d.source_line.startswith('case "x"')
+
+
+# ---- parse errors speak in words -------------------------------------------------------------
+
+def _grammar_terminals() -> list[str]:
+    """Every terminal of dsl/grammar.lark, and the end of the file."""
+    from coopcheck.dsl.parser import lark_parser
+
+    return [t.name for t in lark_parser().terminals] + ["$END"]
+
+
+def test_every_terminal_has_a_words_form():
+    """An "expected …" message names each terminal in words: a keyword in backticks,
+    anything else as what it is — never the grammar's name for it (``comma_managed``)."""
+    import re
+
+    from coopcheck.dsl.parser import keyword_of_terminal, terminal_words
+
+    names = _grammar_terminals()
+    assert {"COMMA_MANAGED", "COMMA_OBLIGING", "WORD", "_NL", "COMMENT"} <= set(names)
+    keywords = keyword_of_terminal()
+    compound = [n for n in names if "_" in n]  # COMMA_MANAGED, ANY_PURPOSE, _NL, WS_INLINE, …
+    for name in names:
+        words = terminal_words(name)  # KeyError: a terminal without words
+        outside_quotes = re.sub(r"`[^`]*`", "", words)
+        assert "_" not in outside_quotes and not re.search(r"[A-Z]{2,}", outside_quotes), (name, words)
+        assert not any(n.lower() in words.lower() for n in compound), (name, words)
+        if name not in keywords:
+            assert words.strip("`").lower() != name.lower(), (name, words)  # the name, lower-cased
+
+
+@pytest.mark.parametrize("src, where", [
+    ("name may be used for delivery ; [1]", "help"),           # E101: what was allowed, in the help line
+    ("name may be used for delivery purposes foo [1]", "message"),  # E102: what was expected
+    ("name may be used for delivery provided that consent ,", "message"),
+])
+def test_expected_terminals_are_named_in_words(src, where):
+    """After a term list the parser expects `, obliging` / `, managed by`, lexed as one
+    terminal each; the message names them as the keywords, not as terminals."""
+    d = error(src)
+    text = d.help if where == "help" else d.message
+    assert "`managed`" in text and "`obliging`" in text, text
+    assert "comma" not in text and "_" not in text, text
+
+
+def test_the_help_line_after_an_unexpected_character_is_in_words():
+    d = error("name may be used for delivery ; [1]")
+    assert d.code == "E101"
+    assert d.help == ("expected `,`, `:`, `managed`, `obliging`, a citation like `[指針2]`, a term "
+                      "or the end of the statement")

@@ -1,10 +1,15 @@
-"""DESIGN.md "Semantics (normative)", point by point, on small purpose-built policies."""
+"""docs/semantics.md, point by point, on small purpose-built policies.
+
+The tests are grouped under eight points (the number in each test's name); each group's comment
+names the sections of docs/semantics.md it checks.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from coopcheck import CoopcheckError, decide, load_policy, load_string
+from coopcheck.presentation.wording import reason_texts
 
 HEADER = """policy demo
 import vocabulary
@@ -20,7 +25,7 @@ def d(rs, **scenario):
     return decide(rs, scenario)
 
 
-# 1. Fail closed -----------------------------------------------------------------------------
+# 1. Fail closed (docs/semantics.md §0.1, §2.2, §5.4) ------------------------------------------
 def test_1_fail_closed_default_deny():
     rs = policy("")
     out = d(rs, action="use", data=["name"], purpose="delivery")
@@ -43,7 +48,7 @@ def test_1_fail_closed_unclaimed_or_unhonoured_exception_does_not_permit():
     assert d(rs, **sc, exception="by_law").basis == "legal_exception"
 
 
-# 2. Item by item ----------------------------------------------------------------------------
+# 2. Item by item (docs/semantics.md §0.2, §5.6) -----------------------------------------------
 def test_2_item_by_item_every_item_must_be_permitted():
     rs = policy("purchase history may be shared with jccu for delivery   [c]\n")
     both = d(rs, action="share", data=["purchase_history", "name"], recipient="jccu", purpose="delivery")
@@ -61,7 +66,7 @@ def test_2_items_with_different_bases_report_mixed():
     assert {i.item: i.basis for i in out.items} == {"name": "purpose", "phone": "legal_exception"}
 
 
-# 3. Subsumption -----------------------------------------------------------------------------
+# 3. Subsumption (docs/semantics.md §1.3, §4.3) ------------------------------------------------
 def test_3_subsumption_grant_covers_descendants_not_ancestors():
     rs = policy("purchase history may be shared with coop federations for delivery   [c]\n")
     ok = d(rs, action="share", data=["catalog_purchase_data"], recipient="jccu", purpose="delivery")
@@ -77,7 +82,7 @@ def test_3_subsumption_purposes():
     assert d(rs2, action="use", data=["email"], purpose="product_supply").decision == "deny"
 
 
-# 4. Prohibitions win ------------------------------------------------------------------------
+# 4. Prohibitions win (docs/semantics.md §0.3, §5.1) -------------------------------------------
 def test_4_prohibitions_win_over_every_grant():
     rs = policy("purchase history may be shared with jccu for delivery   [g]\n"
                 "purchase history must not be shared with jccu   [p]\n")
@@ -104,7 +109,7 @@ def test_4_prohibition_on_a_part_denies_the_whole():
     assert d(rs, action="use", data=["name"], purpose="delivery").decision == "permit"
 
 
-# 5. Bases, in order -------------------------------------------------------------------------
+# 5. Bases, in order (docs/semantics.md §3.1, §5.2, §5.3) --------------------------------------
 def test_5_bases_use_is_purpose():
     rs = policy("name may be used for delivery   [c]\n")
     assert d(rs, action="use", data=["name"], purpose="delivery").basis == "purpose"
@@ -150,7 +155,7 @@ def test_5_bases_share_order_joint_use_then_entrustment_then_exception_then_cons
     assert d(rs, **dict(sc, purpose="billing", exception=None, consent=False)).basis == "none"
 
 
-# 6. Subjects --------------------------------------------------------------------------------
+# 6. Subjects (docs/semantics.md §4.1, §4.4, §4.5) ---------------------------------------------
 def test_6_subjects_default_to_members():
     rs = policy("personal data may be used for delivery   [c]\n")
     assert d(rs, action="use", data=["name"], purpose="delivery").decision == "permit"
@@ -167,7 +172,7 @@ def test_6_subjects_limited_subject_gets_exactly_its_purposes():
     assert d(rs, action="use", data=["email"], subject="prospect", purpose="delivery").decision == "permit"
 
 
-# 7. Law baseline ----------------------------------------------------------------------------
+# 7. Law baseline (docs/semantics.md §7) -------------------------------------------------------
 def test_7_law_baseline_foreign_third_party_needs_consent_even_for_joint_users():
     rs = policy("name may be shared with anyone for delivery   [j]\n")
     sc = dict(action="share", data=["name"], recipient="foreign_third_party", purpose="delivery")
@@ -191,7 +196,7 @@ def test_7_law_baseline_a_coop_can_only_be_stricter():
         assert d(rs, action=action, data=["name"], purpose="delivery", **extra).decision == "deny"
 
 
-# 8. Rules and citations on every decision ---------------------------------------------------
+# 8. Rules and citations on every decision (docs/semantics.md §6) ------------------------------
 def test_8_every_decision_carries_rules_and_citations():
     rs = load_policy("aizu")
     out = d(rs, action="share", data=["purchase_history"], recipient="jccu", purpose="delivery")
@@ -202,10 +207,10 @@ def test_8_every_decision_carries_rules_and_citations():
 def test_8_a_deny_says_what_was_missing():
     rs = policy("purchase history may be shared with jccu for delivery   [g]\n")
     out = d(rs, action="share", data=["purchase_history"], recipient="coop_kyosai", purpose="delivery")
-    text = " ".join(out.reason_texts())
+    text = " ".join(reason_texts(out))
     assert "recipient" in text and "coop_kyosai" in text and "demo:4" in text
     out = d(rs, action="share", data=["purchase_history"], recipient="jccu", purpose="billing")
-    assert "purpose" in " ".join(out.reason_texts())
+    assert "purpose" in " ".join(reason_texts(out))
 
 
 def test_6_subjects_closed_list_without_subject_is_about_members_and_grants_its_list():

@@ -1,5 +1,6 @@
 """Exact policy diffs: every single-item scenario on which two rulesets decide differently,
-grouped into a few readable regions (:mod:`coopcheck.analysis.regions` holds what they are and how they read).
+grouped into a few readable regions (:mod:`coopcheck.analysis.regions` holds what they are,
+:mod:`coopcheck.presentation.diff_render` how they read).
 
 The scenario space is finite: every action, subject, data item (leaf or inner term),
 recipient (``share`` takes any party, ``publish`` goes to ``public``, ``use`` and ``collect``
@@ -34,7 +35,8 @@ from typing import Iterator
 
 from attrs import frozen
 
-from coopcheck.core.decide import decide_item
+from coopcheck.core.partition import partition
+from coopcheck.core.semantics import decide_item
 from coopcheck.core.frozen import FrozenMap
 from coopcheck.analysis.regions import KINDS, Outcome, PolicyDiff, Region
 from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
@@ -130,15 +132,6 @@ def _side(rs: Ruleset, action: str, subject: str, item: str) -> _Side:
     return _Side(grants, rs.bar_index.get(key, ()), rs.notice_index.get(key, ()),
                  rs.declared.get((subject, item), frozenset()) if wants_declared else None,
                  rs.bar_index.get(("use", subject, item), ()) if wants_declared else ())
-
-
-def _classes(domain: tuple, sets: list[frozenset]) -> list[tuple]:
-    """Split ``domain`` into classes of values that no set of ``sets`` tells apart."""
-    uniq = list(dict.fromkeys(sets))
-    by_signature: dict[tuple, list] = {}
-    for value in domain:
-        by_signature.setdefault(tuple(value in s for s in uniq), []).append(value)
-    return [tuple(vs) for vs in by_signature.values()]
 
 
 # ---- boxes ------------------------------------------------------------------------------
@@ -314,10 +307,10 @@ def diff_rulesets(a: Ruleset, b: Ruleset, *, a_name: str | None = None, b_name: 
         r_sets = (sa.recipient_sets(), sb.recipient_sets())
         p_sets = (sa.purpose_sets(), sb.purpose_sets())
         e_sets = (sa.exception_sets(a), sb.exception_sets(b))
-        classes = [_classes(space.recipients(action), r_sets[0] + r_sets[1]),
-                   _classes(space.purposes, p_sets[0] + p_sets[1]),
+        classes = [partition(space.recipients(action), r_sets[0] + r_sets[1]),
+                   partition(space.purposes, p_sets[0] + p_sets[1]),
                    [(False,), (True,)],
-                   _classes(space.exceptions, e_sets[0] + e_sets[1])]
+                   partition(space.exceptions, e_sets[0] + e_sets[1])]
         cells: dict[tuple, tuple] = {}
         count = 0
         for ri, rc in enumerate(classes[0]):

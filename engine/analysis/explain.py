@@ -36,29 +36,8 @@ order above, purposes by closeness. A recipient is left out when a broader recip
 works is decided by the same rules. The list is capped at ``limit`` (5) and
 ``why_not_more`` counts the rest; ``show_all`` lifts the cap.
 
-JSON shape (:meth:`Explanation.to_json`): the decision JSON of DESIGN.md plus::
-
-    "derivation": {
-      "honoured_exceptions": ["by_law"],
-      "items": [{
-        "item": "purchase_history", "decision": "deny", "basis": "none",
-        "rules": [...], "citations": [...], "obligations": [...],
-        "deciding": [CHECK...], "bars": [CHECK...], "matched": [CHECK...],
-        "not_matching": [CHECK...], "not_matching_more": 12}]},
-    "why_not": [{
-      "changes": [{"change": "recipient", "field": "recipient", "from": "coop_kyosai",
-                   "to": "jccu", "relation": null}],
-      "needs_legal_ground": false, "decision": "permit", "basis": "joint_use",
-      "citations": [...], "rules": [...], "obligations": [...],
-      "scenario": {...the changed scenario...}, "text": "..."}],
-    "why_not_more": 0
-
-where ``CHECK`` is ``{"rule", "kind", "verb", "citation", "clause", "status", "basis",
-"outside": [{"part", "asked", "allowed", "note"}], "exceptions": [{"exception", "held"}],
-"text"}``. ``note`` is ``"declared"`` (the rule allows any declared purpose), ``"closed"``
-(the value is outside a closed list) or null. For ``drop`` the change's ``from``/``to`` are
-the data lists and ``dropped`` names the items removed. ``relation`` (purposes only) is
-``sibling``, ``ancestor`` or ``descendant``.
+The explanation as JSON, with its sentences in English or Japanese, is
+:func:`coopcheck.presentation.explain_json.explanation_json`.
 """
 
 from __future__ import annotations
@@ -67,10 +46,12 @@ from itertools import combinations
 
 from attrs import frozen
 
-from coopcheck.core.decide import (bar_hit, bar_parts_outside, condition_holds, decide, decide_item, grant_basis,
-                     grant_parts_outside)
+from coopcheck.core.api import decide
+from coopcheck.core.semantics import (Miss, bar_parts_outside, decide_item, grant_basis, grant_parts_outside,
+                                      match_bar)
 from coopcheck.core.decision import Decision, ItemDecision
 from coopcheck.core.ruleset import CompiledRule, Ruleset
+from coopcheck.core.kinds import Standing
 from coopcheck.core.scenario import Scenario
 
 #: Why-not families, in ranking order.
@@ -81,20 +62,6 @@ GROUPS = ("deciding", "bars", "matched", "not_matching")
 _STATUS_GROUP = {"decisive": "deciding", "blocking": "deciding", "excepted": "bars", "lifted": "bars",
                  "applied": "bars", "outranked": "matched", "overridden": "matched",
                  "not_matching": "not_matching"}
-
-
-@frozen
-class Miss:
-    """A part of the scenario outside a rule: the value asked and what the rule wrote."""
-
-    part: str  # item | subject | recipient | purpose | condition
-    asked: str | None
-    allowed: tuple[str, ...]
-    note: str | None = None  # "declared" | "closed" | "collect" | "exception" | None
-
-    def to_json(self) -> dict:
-        """``{"part", "asked", "allowed", "note"}``."""
-        return {"part": self.part, "asked": self.asked, "allowed": list(self.allowed), "note": self.note}
 
 
 @frozen
@@ -221,16 +188,6 @@ class WhyNot:
         """Whether it relies on claiming a legal exception (valid only if its ground applies)."""
         return any(c.kind == "exception" for c in self.changes)
 
-    def to_json(self, lang: str = "en") -> dict:
-        """The why-not entry of the explain JSON."""
-        from coopcheck.presentation.wording import render_why_not
-
-        d = self.decision
-        return {"changes": [c.to_json() for c in self.changes], "needs_legal_ground": self.needs_legal_ground,
-                "decision": d.decision, "basis": d.basis, "citations": list(d.citations),
-                "rules": list(d.rules), "obligations": list(d.obligations),
-                "scenario": d.scenario.to_json(), "text": render_why_not(self, lang)}
-
 
 @frozen
 class Explanation:
@@ -242,48 +199,8 @@ class Explanation:
     why_not_more: int = 0
     honoured: tuple[str, ...] = ()
 
-    def to_json(self, lang: str = "en") -> dict:
-        """The decision JSON plus ``derivation``, ``why_not`` and ``why_not_more``."""
-        from coopcheck.presentation.wording import render_check
-
-        d = self.decision
-
-        def check(c: RuleCheck) -> dict:
-            r = c.rule
-            return {"rule": r.id, "kind": r.kind, "verb": r.verb, "citation": r.citation, "clause": r.clause,
-                    "status": c.status, "basis": c.basis, "outside": [m.to_json() for m in c.outside],
-                    "exceptions": [e.to_json() for e in c.exceptions], "text": render_check(c, d, lang)}
-
-        items = []
-        for ie in self.items:
-            idec = ie.decision
-            entry = {"item": ie.item, "decision": idec.decision, "basis": idec.basis,
-                     "rules": list(idec.rules), "citations": list(idec.citations),
-                     "obligations": list(idec.obligations)}
-            for name in GROUPS:
-                entry[name] = [check(c) for c in ie.group(name)]
-            entry["not_matching_more"] = ie.hidden
-            items.append(entry)
-        out = d.to_json(lang)
-        out["derivation"] = {"honoured_exceptions": list(self.honoured), "items": items}
-        out["why_not"] = [w.to_json(lang) for w in self.why_not]
-        out["why_not_more"] = self.why_not_more
-        return out
-
 
 # ---- derivation -----------------------------------------------------------------------------
-
-def _misses(parts, rule: CompiledRule, note: str | None = None) -> tuple[Miss, ...]:
-    out = []
-    for part, asked, allowed in parts:
-        n = note
-        if part == "purpose" and rule.declared_purposes and not allowed:
-            n = "declared"
-        elif part == "condition" and asked == "collect":
-            n = "collect"
-        out.append(Miss(part, asked, tuple(allowed), n))
-    return tuple(out)
-
 
 def _matched(rule, basis, idec, deciding) -> RuleCheck:
     if rule.id in deciding:
@@ -296,7 +213,7 @@ def _matched(rule, basis, idec, deciding) -> RuleCheck:
 def _check_grant(rule, ruleset, sc, item, idec, deciding) -> RuleCheck:
     outside = grant_parts_outside(rule, ruleset, sc, item)
     if outside:
-        return RuleCheck(rule, "not_matching", outside=_misses(outside, rule))
+        return RuleCheck(rule, "not_matching", outside=outside)
     return _matched(rule, grant_basis(rule, ruleset, sc, item), idec, deciding)
 
 
@@ -304,21 +221,17 @@ def _check_bar(rule, ruleset, sc, item) -> RuleCheck | None:
     """A bar that applies, or None when it does not."""
     if bar_parts_outside(rule, sc, item):
         return None
-    hit = bar_hit(rule, sc)
-    if not hit:
+    found = match_bar(rule, ruleset, sc)
+    if not found.applies:
         return None
-    exceptions = tuple(ExceptionCheck(e, condition_holds(e, ruleset, sc)) for e in rule.exceptions)
-    outside = ()
-    if rule.kind == "closed":
-        part, value = hit
-        outside = (Miss(part, value, rule.written["recipients" if part == "recipient" else "purposes"], "closed"),)
+    exceptions = tuple(ExceptionCheck(code, held) for code, held in found.exceptions)
     if any(e.held for e in exceptions):
-        status = "excepted"
-    elif rule.kind == "requirement" and sc.consent:
+        status = "excepted"  # a requirement set aside by a legal exception is shown as excepted too
+    elif found.standing == Standing.LIFTED:
         status = "lifted"
     else:
         status = "blocking"
-    return RuleCheck(rule, status, outside=outside, exceptions=exceptions)
+    return RuleCheck(rule, status, outside=found.outside, exceptions=exceptions)
 
 
 def _check_rule(rule, ruleset, sc, item, idec, deciding) -> RuleCheck:
@@ -335,11 +248,11 @@ def _check_rule(rule, ruleset, sc, item, idec, deciding) -> RuleCheck:
             return applied
         if rule.kind == "closed":  # inside its list (or not about this item): read it as a grant
             return _check_grant(rule, ruleset, sc, item, idec, deciding)
-        return RuleCheck(rule, "not_matching", outside=_misses(bar_parts_outside(rule, sc, item), rule))
+        return RuleCheck(rule, "not_matching", outside=bar_parts_outside(rule, sc, item))
     # a notice requirement
     outside = bar_parts_outside(rule, sc, item)
     if outside:
-        return RuleCheck(rule, "not_matching", outside=_misses(outside, rule))
+        return RuleCheck(rule, "not_matching", outside=outside)
     return RuleCheck(rule, "applied")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from attrs import frozen
 
 from coopcheck.dsl.ast import Span
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import Diagnostic, line_of
 
 from coopcheck.core.loader import display_path
@@ -52,12 +53,12 @@ def read_inventory(path: Path) -> tuple[list[Clause], list[Diagnostic]]:
         label, _, reason = (part.strip() for part in line.partition("|"))
         span = Span(shown, number, 1, number, len(raw) + 1)
         if not label or ("|" in line and not reason):
-            errors.append(Diagnostic("E503", "an inventory line is `CLAUSE` or `CLAUSE | reason`", span,
+            errors.append(Diagnostic(Code.E503, "an inventory line is `CLAUSE` or `CLAUSE | reason`", span,
                                      "write why the clause decides no data use after `|`",
                                      source_line=raw))
             continue
         if label in seen:
-            errors.append(Diagnostic("E503", f"clause `{label}` is listed twice", span,
+            errors.append(Diagnostic(Code.E503, f"clause `{label}` is listed twice", span,
                                      f"first listed on line {seen[label]}", source_line=raw))
             continue
         seen[label] = number
@@ -80,7 +81,7 @@ def check_inventory(ruleset: Ruleset, path: Path) -> list[Diagnostic]:
     for c in clauses:
         if c.reason is None and c.label not in cited:
             problems.append(Diagnostic(
-                "E501", f"clause `{c.label}` is neither cited by a rule nor explained",
+                Code.E501, f"clause `{c.label}` is neither cited by a rule nor explained",
                 Span(shown, c.line, 1, c.line, len(c.label) + 1),
                 "encode it as a rule citing it, or add `| why it decides no data use`",
                 source_line=line_of(text, c.line)))
@@ -89,6 +90,6 @@ def check_inventory(ruleset: Ruleset, path: Path) -> list[Diagnostic]:
             where = rules[0] if rules else None
             span = Span(where.file, where.line, 1, where.line, 2) if where is not None and where.file else None
             problems.append(Diagnostic(
-                "E502", f"`{label}` is cited but is not a clause of the inventory `{shown}`", span,
+                Code.E502, f"`{label}` is cited but is not a clause of the inventory `{shown}`", span,
                 "fix the citation or add the clause to the inventory"))
     return sorted(problems, key=Diagnostic.sort_key)

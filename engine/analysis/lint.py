@@ -9,7 +9,8 @@ Files
 
 Diagnostics
     Parse and compile errors keep their codes (E1xx–E3xx); the analyses add W601–W607 and
-    the suppressions E601, E602 and W608 (:data:`LINT_CODES`). Every diagnostic has a code,
+    the suppressions E601, E602 and W608. Every code is registered, with its severity and
+    meaning, in :mod:`coopcheck.dsl.codes`. Every diagnostic has a code,
     a severity (``error`` or ``warning``), a span, a one-line message and a help line, and
     they are sorted by file, line and column.
 
@@ -45,6 +46,7 @@ from attrs import frozen
 
 import coopcheck.dsl as dsl
 from coopcheck.dsl import ast
+from coopcheck.dsl.codes import Code, lookup
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
 
 from coopcheck.analysis import lint_checks as analysis
@@ -54,37 +56,8 @@ from coopcheck.analysis.inventory import check_inventory, inventory_path
 from coopcheck.core.loader import display_path, load
 from coopcheck.core.ruleset import Ruleset
 
-#: The codes lint adds: code -> (severity, what it means).
-LINT_CODES = {
-    "W601": ("warning", "unused vocabulary term"),
-    "W602": ("warning", "duplicate rule"),
-    "W603": ("warning", "single-valued metadata key set twice"),
-    "W604": ("warning", "joint use lacks what APPI Art. 27(5)(iii) requires to be made known"),
-    "W605": ("warning", "grant can never permit"),
-    "W606": ("warning", "grant wholly covered by another grant"),
-    "W607": ("warning", "closed list contradicts a grant"),
-    "W608": ("warning", "suppression that suppresses nothing"),
-    "E601": ("error", "suppression without a reason"),
-    "E602": ("error", "malformed suppression"),
-}
-
-#: The codes of the parser, compiler and clause inventory lint passes on: code -> meaning.
-OTHER_CODES = {
-    "E100": "syntax error", "E101": "unexpected character",
-    "E102": "unexpected word or incomplete statement", "E103": "unterminated string",
-    "E104": "unterminated citation", "E105": "a keyword run into the next word, or an unknown word",
-    "E201": "unknown term, or a term of the wrong kind", "E203": "duplicate term",
-    "E204": "unknown parent", "E205": "hierarchy cycle", "E206": "parent of another kind",
-    "E207": "unknown metadata key", "E208": "invalid date", "E301": "rule without a citation",
-    "E302": "file or import not found or unreadable", "E303": "import outside the rule roots",
-    "E305": "wrong file header", "E306": "statement not allowed in this kind of file",
-    "E307": "provision to third parties without a condition",
-    "E501": "clause neither cited nor explained", "E502": "citation not in the clause inventory",
-    "E503": "malformed or duplicate inventory line",
-}
-
-#: Codes a suppression may allow.
-ALLOWABLE = tuple(c for c in LINT_CODES if c.startswith("W") and c != "W608")
+#: Codes a suppression may allow: the analyses' warnings (:attr:`Code.allowable`).
+ALLOWABLE = tuple(c for c in Code if c.allowable)
 
 RULE_SUFFIXES = (".policy", ".rules")
 SUFFIXES = RULE_SUFFIXES + (".test",)
@@ -94,19 +67,12 @@ _ALLOW = re.compile(r"allow\b\s*(?P<codes>[^-—]*?)\s*(?:(?:--|—)\s*(?P<reaso
 _CODE = re.compile(r"[A-Z]\d{3}")
 
 
-def describe(code: str) -> str:
-    """What a diagnostic code means, in a few words."""
-    if code in LINT_CODES:
-        return LINT_CODES[code][1]
-    return OTHER_CODES.get(code, "diagnostic")
-
-
 @frozen
 class Suppression:
     """One ``# coopcheck: allow CODES -- reason`` comment and the lines it covers."""
 
     span: ast.Span
-    codes: tuple[str, ...]
+    codes: tuple[Code, ...]
     reason: str | None
     covers: tuple[int, int] | None  # first and last line of the statement; None: nothing
 
@@ -177,7 +143,7 @@ class _Unit:
         self.source: str | None = None
         self.module: ast.Module | None = None
         self.ruleset: Ruleset | None = None
-        self.checked: set[str] = set()  # codes whose check ran over the whole file
+        self.checked: set[Code] = set()  # codes whose check ran over the whole file
 
     @property
     def is_test(self) -> bool:
@@ -223,9 +189,9 @@ def _read(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise CoopcheckError([Diagnostic("E302", f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
+        raise CoopcheckError([Diagnostic(Code.E302, f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
     except UnicodeDecodeError as err:
-        raise CoopcheckError([Diagnostic("E302", f"`{display_path(path)}` is not UTF-8 text (byte {err.start})",
+        raise CoopcheckError([Diagnostic(Code.E302, f"`{display_path(path)}` is not UTF-8 text (byte {err.start})",
                                          None, "save rule files as UTF-8")]) from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -260,8 +226,8 @@ def _check(unit: _Unit) -> list[Diagnostic]:
         try:
             found += check_inventory(rs, clauses)
         except (OSError, UnicodeDecodeError) as err:
-            found.append(Diagnostic("E302", f"cannot read `{display_path(clauses)}`: {err}"))
-    unit.checked = set(ALLOWABLE) - {"W601"}  # W601 is judged over the whole run
+            found.append(Diagnostic(Code.E302, f"cannot read `{display_path(clauses)}`: {err}"))
+    unit.checked = set(ALLOWABLE) - {Code.W601}  # W601 is judged over the whole run
     return found
 
 
@@ -286,7 +252,7 @@ def _unused_terms(units: list[_Unit]) -> list[Diagnostic]:
         if not u.is_policy and not any(v.is_policy and str(u.path) in v.ruleset.files for v in compiled):
             continue
         found += analysis.unused_terms(u.ruleset, u.module, u.source, used)
-        u.checked.add("W601")
+        u.checked.add(Code.W601)
     return found
 
 
@@ -353,33 +319,34 @@ def read_suppressions(source: str, module: ast.Module) -> list[Suppression | Dia
         text = line.rstrip("\r")
         span = ast.Span(module.path, number, start + 1, number, len(text.rstrip()) + 1)
 
-        def problem(code: str, message: str, help: str) -> Diagnostic:
-            return Diagnostic(code, message, span, help, "error", text)
+        def problem(code: Code, message: str, help: str) -> Diagnostic:
+            return Diagnostic(code, message, span, help, source_line=text)
 
         allow = _ALLOW.match(body)
         usage = "write `# coopcheck: allow W604 -- why the warning is right to ignore here`"
         if allow is None:
-            out.append(problem("E602", f"unknown coopcheck directive `{body}`", usage))
+            out.append(problem(Code.E602, f"unknown coopcheck directive `{body}`", usage))
             continue
         words = [w for w in re.split(r"[\s,]+", allow.group("codes")) if w]
         bad = [w for w in words if not _CODE.fullmatch(w)]
         if bad or not words:
-            out.append(problem("E602", f"`{bad[0]}` is not a diagnostic code" if bad else
+            out.append(problem(Code.E602, f"`{bad[0]}` is not a diagnostic code" if bad else
                                "`allow` names no code", usage))
             continue
         codes = []
         for code in words:
-            if code in ALLOWABLE:
-                codes.append(code)
-            elif code in LINT_CODES or code in OTHER_CODES:
-                out.append(problem("E602", f"`{code}` cannot be allowed", "only the warnings "
+            known = lookup(code)
+            if known is not None and known.allowable:
+                codes.append(known)
+            elif known is not None:
+                out.append(problem(Code.E602, f"`{code}` cannot be allowed", "only the warnings "
                                    + ", ".join(ALLOWABLE) + " can be allowed; fix errors instead"))
             else:
-                out.append(problem("E602", f"unknown diagnostic code `{code}`",
+                out.append(problem(Code.E602, f"unknown diagnostic code `{code}`",
                                    "codes that can be allowed: " + ", ".join(ALLOWABLE)))
         reason = (allow.group("reason") or "").strip() or None
         if reason is None:
-            out.append(problem("E601", "suppression has no reason",
+            out.append(problem(Code.E601, "suppression has no reason",
                                "say why after `--`: `# coopcheck: allow " + ", ".join(words) + " -- why`"))
         if codes:
             out.append(Suppression(span, tuple(codes), reason, _covered(number, start, line, ranges)))
@@ -400,7 +367,7 @@ def _covered(number: int, start: int, line: str, ranges: list[tuple[int, int]]) 
 
 
 def apply_suppressions(diagnostics: list[Diagnostic], suppressions: dict[str, list],
-                       checked: dict[str, set[str]]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+                       checked: dict[str, set[Code]]) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """Drop the diagnostics suppressions allow; return the rest, and the diagnostics about
     the suppressions themselves: E601, E602, and W608 for an allowed code whose check ran
     over the file (``checked``: file -> codes) and found nothing there."""
@@ -427,9 +394,8 @@ def apply_suppressions(diagnostics: list[Diagnostic], suppressions: dict[str, li
             for code in s.codes:
                 if code in checked.get(file, ()) and (file, s.span.line, code) not in used:
                     extra.append(Diagnostic(
-                        "W608", f"`allow {code}` suppresses nothing here", s.span,
-                        "remove it (the warning is gone), or move it onto the statement it is about",
-                        "warning", None))
+                        Code.W608, f"`allow {code}` suppresses nothing here", s.span,
+                        "remove it (the warning is gone), or move it onto the statement it is about"))
     return kept, extra
 
 
@@ -440,7 +406,7 @@ def to_json(diagnostics: Iterable[Diagnostic]) -> list[dict]:
     out = []
     for d in diagnostics:
         s = d.span
-        out.append({"code": d.code, "severity": d.severity, "message": d.message, "help": d.help,
+        out.append({"code": str(d.code), "severity": d.severity, "message": d.message, "help": d.help,
                     "file": s.file if s else None, "line": s.line if s else None,
                     "column": s.column if s else None, "end_line": s.end_line if s else None,
                     "end_column": s.end_column if s else None})

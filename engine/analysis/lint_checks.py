@@ -31,9 +31,12 @@ from collections import Counter
 from typing import Iterable, Iterator
 
 from coopcheck.dsl import ast
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import Diagnostic, line_of
 
-from coopcheck.core.decide import _VERB_BASIS, _bar_matches, _grant_basis, _holds
+from coopcheck.core.kinds import Standing
+from coopcheck.core.partition import partition
+from coopcheck.core.semantics import VERB_BASIS, grant_basis, match_bar
 from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
 from coopcheck.core.scenario import Scenario
 from coopcheck.core.vocabulary import KIND_NAMES
@@ -104,10 +107,9 @@ class _File:
             return ast.Span(self.module.path, rule.line, 1, rule.line, 2)
         return head_span(node.span, self.source)
 
-    def diagnostic(self, code: str, message: str, span: ast.Span, help: str | None) -> Diagnostic:
-        """A diagnostic in this file, its severity from its code (``W…`` warning)."""
-        return Diagnostic(code, message, span, help, "warning" if code.startswith("W") else "error",
-                          line_of(self.source, span.line))
+    def diagnostic(self, code: Code, message: str, span: ast.Span, help: str | None) -> Diagnostic:
+        """A diagnostic in this file, its severity its code's (:mod:`coopcheck.dsl.codes`)."""
+        return Diagnostic(code, message, span, help, source_line=line_of(self.source, span.line))
 
 
 def where(rule: CompiledRule, here: str) -> str:
@@ -151,7 +153,7 @@ def duplicate_rules(ruleset: Ruleset, module: ast.Module, source: str) -> list[D
         noun = _RULE_NOUNS[rule.kind]
         cited = "" if rule.clause == first.clause else f", citing [{first.clause}] where this cites [{rule.clause}]"
         out.append(f.diagnostic(
-            "W602", f"this {noun} repeats the {noun} at {where(first, module.path)}{cited}", f.span(rule),
+            Code.W602, f"this {noun} repeats the {noun} at {where(first, module.path)}{cited}", f.span(rule),
             "remove one of them; if both clauses say the same, keep one rule and explain the other "
             "clause in the inventory, or allow W602 with the reason"))
     return out
@@ -168,7 +170,7 @@ def duplicate_metadata(module: ast.Module, source: str) -> list[Diagnostic]:
         if meta.key not in SINGLE_META_KEYS:
             continue
         if meta.key in first:
-            out.append(f.diagnostic("W603", f"metadata `{meta.key}` is set twice (first on line "
+            out.append(f.diagnostic(Code.W603, f"metadata `{meta.key}` is set twice (first on line "
                                     f"{first[meta.key].span.line})", head_span(meta.span, source),
                                     "keep one line; give several values on it, separated by `,`, "
                                     "only for `revised`, `contact`, `request procedure` and `note`"))
@@ -260,7 +262,7 @@ def joint_use_gaps(ruleset: Ruleset, module: ast.Module, source: str) -> list[Di
         if missing:
             fixes = [fix for part, fix in _JOINT_USE_FIXES if any(m.startswith(part) for m in missing)]
             out.append(f.diagnostic(
-                "W604", "joint use does not make known what APPI Art. 27(5)(iii) requires: "
+                Code.W604, "joint use does not make known what APPI Art. 27(5)(iii) requires: "
                 + "; ".join(missing), f.span(rule),
                 "; ".join(fixes) + "; if the source text leaves it out, allow W604 with that reason"))
     return out
@@ -269,21 +271,14 @@ def joint_use_gaps(ruleset: Ruleset, module: ast.Module, source: str) -> list[Di
 # ---- W605 grants that can never permit ------------------------------------------------------
 
 def _blocks(bar: CompiledRule, ruleset: Ruleset, sc: Scenario) -> bool:
-    """Whether a bar indexed for the scenario denies it (decide_item's test)."""
-    if not _bar_matches(bar, sc):
-        return False
-    if any(_holds(e, ruleset, sc) for e in bar.exceptions):
-        return False
-    return not (bar.kind == "requirement" and sc.consent)
+    """Whether a bar indexed for the scenario denies it."""
+    return match_bar(bar, ruleset, sc).standing == Standing.BLOCKS
 
 
 def _representatives(values: list, sets: list) -> list:
     """One value per class of ``values`` that the same ``sets`` (None: every value) contain:
     values no rule tells apart decide alike, so one of each class is enough to try."""
-    seen: dict[tuple, object] = {}
-    for v in values:
-        seen.setdefault(tuple(s is None or v in s for s in sets), v)
-    return list(seen.values())
+    return [members[0] for members in partition(values, sets)]
 
 
 def _points(rule: CompiledRule, ruleset: Ruleset) -> Iterator[tuple[str, str, str, str | None, str]]:
@@ -332,7 +327,7 @@ def never_permits(rule: CompiledRule, ruleset: Ruleset, budget: int = DEAD_GRANT
         fewest = None
         for exc in states:
             sc = Scenario(action, (item,), purpose, subject, recipient, True, exc, ruleset.coop)
-            if _grant_basis(rule, ruleset, sc, item) is None:
+            if grant_basis(rule, ruleset, sc, item) is None:
                 continue
             applies = True
             found = [b for b in bars if _blocks(b, ruleset, sc)]
@@ -374,7 +369,7 @@ def dead_grants(ruleset: Ruleset, module: ast.Module, source: str) -> list[Diagn
         else:
             message = "grant can never permit: it applies to no scenario"
             help_ = "check its terms and conditions"
-        out.append(f.diagnostic("W605", message, f.span(rule), help_))
+        out.append(f.diagnostic(Code.W605, message, f.span(rule), help_))
     return out
 
 
@@ -433,9 +428,9 @@ def redundant_grants(ruleset: Ruleset, module: ast.Module, source: str) -> list[
                 continue
             if covers(inner, outer, ruleset) and inner.line < outer.line:
                 continue  # the same in effect: reported at the later one
-            basis = "consent or legal_exception" if inner.conditions else _VERB_BASIS[inner.verb]
+            basis = "consent or legal_exception" if inner.conditions else VERB_BASIS[inner.verb]
             out.append(f.diagnostic(
-                "W606", f"grant is wholly covered by the grant at {where(outer, module.path)}, on the "
+                Code.W606, f"grant is wholly covered by the grant at {where(outer, module.path)}, on the "
                 f"same basis (`{basis}`): that grant permits everything this one does",
                 f.span(inner), "remove this grant, or narrow the other; if both clauses must stay "
                 "cited, allow W606 with the reason"))
@@ -492,7 +487,7 @@ def closed_list_conflicts(ruleset: Ruleset, module: ast.Module, source: str) -> 
             applies = ("applies only " + " or ".join(_condition_words(c) for c in closed.exceptions)
                        if closed.exceptions else "never applies")
             out.append(f.diagnostic(
-                "W607", f"closed list forbids {_and(outside)} for {_and([f'`{i}`' for i in items])}, which "
+                Code.W607, f"closed list forbids {_and(outside)} for {_and([f'`{i}`' for i in items])}, which "
                 f"the {_RULE_NOUNS[grant.kind]} at {where(grant, module.path)} gives: that part of it "
                 f"{applies}", f.span(closed),
                 "add what the grant gives to the closed list, or narrow the grant"))
@@ -571,7 +566,7 @@ def unused_terms(ruleset: Ruleset, module: ast.Module, source: str, used: set[st
             continue
         kind = vocab.terms[tid].kind
         out.append(f.diagnostic(
-            "W601", f"{KIND_NAMES[kind]} `{tid}` is declared but no rule or test case uses it or a "
+            Code.W601, f"{KIND_NAMES[kind]} `{tid}` is declared but no rule or test case uses it or a "
             "term under it", decl.name.span or head_span(decl.span, source),
             "remove it, or use it; if scenarios need it anyway, allow W601 with the reason"))
     return out

@@ -12,16 +12,18 @@ from attrs import frozen
 
 import coopcheck.dsl as dsl
 from coopcheck.dsl import ast
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
 
 from coopcheck.core.api import load_file, load_policy
-from coopcheck.core.decide import decide
+from coopcheck.core.api import decide
 from coopcheck.core.decision import Decision
 from coopcheck.analysis.inventory import check_inventory, inventory_path
-from coopcheck.core.ruleset import BASIS_ORDER, Ruleset
+from coopcheck.core.kinds import BASIS_ORDER, Basis
+from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.scenario import Scenario, scenario_from_dict
 
-BASES = BASIS_ORDER + ("none", "mixed")
+BASES = tuple(str(b) for b in (*BASIS_ORDER, Basis.NONE, Basis.MIXED))
 
 
 @frozen
@@ -64,7 +66,7 @@ def run_file(path: Path, shown: str | None = None) -> FileResult:
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as err:
-        return FileResult(shown, errors=(Diagnostic("E302", f"cannot read `{shown}`: {err.strerror}"),))
+        return FileResult(shown, errors=(Diagnostic(Code.E302, f"cannot read `{shown}`: {err.strerror}"),))
     try:
         module = dsl.parse(source, shown)
         ruleset = _target(module, path, source)
@@ -82,7 +84,7 @@ def run_file(path: Path, shown: str | None = None) -> FileResult:
         results.append(CaseResult(shown, case.span.line, case.name, not failures, tuple(failures), decision))
     for stmt in module.statements:
         if not isinstance(stmt, (ast.Case, ast.TestsHeader)):
-            errors.append(Diagnostic("E306", "a test file holds only `tests for` and `case` statements",
+            errors.append(Diagnostic(Code.E306, "a test file holds only `tests for` and `case` statements",
                                      stmt.span, source_line=line_of(source, stmt.span.line)))
     inventory, inventory_file = (), None
     if ruleset.files:
@@ -95,7 +97,7 @@ def run_file(path: Path, shown: str | None = None) -> FileResult:
 def _target(module: ast.Module, path: Path, source: str) -> Ruleset:
     header = module.header
     if not isinstance(header, ast.TestsHeader):
-        raise CoopcheckError([Diagnostic("E305", "a test file must start with `tests for COOP`",
+        raise CoopcheckError([Diagnostic(Code.E305, "a test file must start with `tests for COOP`",
                                          ast.Span(module.path, 1, 1, 1, 2), "e.g. `tests for aizu`",
                                          source_line=line_of(source, 1))])
     target = header.target
@@ -140,7 +142,7 @@ def _compare(expect: ast.Expectation, decision: Decision, ruleset: Ruleset, sour
     if expect.basis is not None:
         basis = expect.basis.key
         if basis not in BASES:
-            errors.append(Diagnostic("E201", f"unknown basis `{expect.basis.text}`", expect.basis.span,
+            errors.append(Diagnostic(Code.E201, f"unknown basis `{expect.basis.text}`", expect.basis.span,
                                      "bases: " + ", ".join(b.replace("_", " ") for b in BASES),
                                      source_line=line_of(source, expect.basis.span.line)))
         elif decision.basis != basis:

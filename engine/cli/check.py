@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from coopcheck.dsl.errors import CoopcheckError
 
 from coopcheck.core.api import decide
 from coopcheck.cli.inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
+from coopcheck.presentation.decision_json import DecisionWriter
 from coopcheck.presentation.render import render_decision, render_table
 
 HELP = "decide a proposed data use against one co-op's policy or all of them"
@@ -38,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
         print(err.render(), file=sys.stderr)
         return 2
     if fmt == "json":
+        writer = DecisionWriter(args.lang)
         for d in decisions:
-            print(json.dumps(d.to_json(args.lang), ensure_ascii=False))
+            print(writer.line(d))
     elif len(decisions) == 1 and args.coop != "all":
         print(render_decision(decisions[0], rulesets[0].name, args.lang))
     else:
@@ -49,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_json(args: argparse.Namespace, policies: Policies) -> int:
+    writer = DecisionWriter(args.lang)
+    write = sys.stdout.write
+
     def answer(rulesets, scenario):
         decisions = [(rs, decide(rs, scenario)) for rs in rulesets]
         return decisions, any(not d.permitted for _, d in decisions)
@@ -56,8 +60,8 @@ def _run_json(args: argparse.Namespace, policies: Policies) -> int:
     def show(decisions, fmt):
         for rs, d in decisions:
             if fmt == "json":
-                print(json.dumps(d.to_json(args.lang), ensure_ascii=False))
+                write(writer.line(d) + "\n")
             else:
-                print(render_decision(d, rs.name, args.lang) + "\n")
+                write(render_decision(d, rs.name, args.lang) + "\n\n")
 
     return run_json_jobs(args, policies, "check", answer, show)

@@ -15,12 +15,14 @@ from typing import Iterator
 
 import coopcheck.dsl as dsl
 from coopcheck.dsl import ast
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import shipped_policies
-from coopcheck.analysis.compare import FORMATS, ScenarioInput, compare_matrix, render
+from coopcheck.analysis.compare import ScenarioInput, compare_matrix
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.cli.inputs import flags_scenario, load_ruleset, read_json_text, read_scenarios
+from coopcheck.presentation.compare_render import FORMATS, render
 
 HELP = "decide scenarios against several co-ops and show the decisions side by side"
 
@@ -76,7 +78,7 @@ def _case_inputs(text: str, filename: str) -> Iterator[ScenarioInput]:
         if isinstance(stmt, ast.TestsHeader):
             continue
         if not isinstance(stmt, ast.Case):
-            raise CoopcheckError([Diagnostic("E306", "a scenario file holds only `tests for` and `case` statements",
+            raise CoopcheckError([Diagnostic(Code.E306, "a scenario file holds only `tests for` and `case` statements",
                                              stmt.span, "write each scenario as `case \"name\": ... expect ...`")])
         sc = stmt.scenario
         fields: dict = {"action": sc.action, "data": [t.text for t in sc.items], "purpose": sc.purpose.text,
@@ -143,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
     inputs = scenario_inputs(args)
     if isinstance(inputs, int):
         return inputs
-    matrix = compare_matrix(columns, inputs, args.lang)
-    print(render(matrix, args.format))
+    matrix = compare_matrix(columns, inputs)
+    print(render(matrix, args.format, args.lang))
     if matrix.has_errors:
         return 2
     return 1 if args.fail_on_deny and matrix.has_denials else 0

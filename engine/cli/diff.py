@@ -17,9 +17,11 @@ from tabulate import tabulate
 from coopcheck.dsl.errors import CoopcheckError
 
 from coopcheck.analysis.diff import diff_rulesets
-from coopcheck.analysis.regions import MULTI_ITEM_NOTE, PolicyDiff
+from coopcheck.analysis.regions import PolicyDiff
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.cli.inputs import load_ruleset
+from coopcheck.presentation.diff_render import (MULTI_ITEM_NOTE, describe_outcome, diff_json, region_conditions,
+                                                region_scope)
 
 HELP = "list every scenario two rule sets decide differently, grouped into exact regions"
 
@@ -85,14 +87,14 @@ def render_text(diff: PolicyDiff, lang: str = "en") -> str:
     width = max(len(diff.a_name), len(diff.b_name))
     number = 0
     vocab, uni = diff.vocabulary, diff.universe
-    for scope, regions in groupby(diff.regions, key=lambda r: r.scope(vocab, lang, uni)):
+    for scope, regions in groupby(diff.regions, key=lambda r: region_scope(r, vocab, lang, uni)):
         out += ["", scope]
         for r in regions:
             number += 1
             size = w["scenario"] if r.size == 1 else w["scenarios"].format(n=r.size)
-            out.append(f"  {number}. {r.conditions(vocab, lang, uni)} — {size}")
-            out.append(f"       {diff.a_name:<{width}}  {r.a.describe(lang)}")
-            out.append(f"       {diff.b_name:<{width}}  {r.b.describe(lang)}")
+            out.append(f"  {number}. {region_conditions(r, vocab, lang, uni)} — {size}")
+            out.append(f"       {diff.a_name:<{width}}  {describe_outcome(r.a, lang)}")
+            out.append(f"       {diff.b_name:<{width}}  {describe_outcome(r.b, lang)}")
     return "\n".join(out)
 
 
@@ -107,8 +109,8 @@ def render_markdown(diff: PolicyDiff, lang: str = "en") -> str:
     out = [f"## {cell(head[0])}", "", "\n".join(cell(line.strip()) for line in head[1:])]
     if diff.regions:
         vocab, uni = diff.vocabulary, diff.universe
-        rows = [[str(i), cell(r.scope(vocab, lang, uni)), cell(r.conditions(vocab, lang, uni)),
-                 cell(r.a.describe(lang)), cell(r.b.describe(lang)), f"{r.size:,}"]
+        rows = [[str(i), cell(region_scope(r, vocab, lang, uni)), cell(region_conditions(r, vocab, lang, uni)),
+                 cell(describe_outcome(r.a, lang)), cell(describe_outcome(r.b, lang)), f"{r.size:,}"]
                 for i, r in enumerate(diff.regions, 1)]
         headers = [h.format(a=cell(diff.a_name), b=cell(diff.b_name)) for h in w["table"]]
         out += ["", tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)]
@@ -128,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     a_name, b_name = _names(args, a, b)
     diff = diff_rulesets(a, b, a_name=a_name, b_name=b_name, clauses=args.clauses)
     if args.format == "json":
-        print(json.dumps(diff.to_json(args.lang), ensure_ascii=False, indent=1))
+        print(json.dumps(diff_json(diff, args.lang), ensure_ascii=False, indent=1))
     elif args.format == "markdown":
         print(render_markdown(diff, args.lang))
     else:

@@ -3,7 +3,7 @@
 Takes the same scenario inputs as ``check`` (flags, ``--json FILE|-``, ``--coop all``) and
 prints, per co-op, the derivation item by item (deciding rules, bars checked, grants matched
 but not deciding, rules not matching with the part that fell outside) and the verified
-why-nots. ``--format json`` writes one object per line (shape: :mod:`coopcheck.analysis.explain`).
+why-nots. ``--format json`` writes one object per line (shape: :mod:`coopcheck.presentation.explain_json`).
 ``--all`` lists every not-matching rule and every why-not. Exit codes as ``check``.
 """
 
@@ -20,6 +20,7 @@ from coopcheck.analysis.explain import GROUPS, Explanation, explain
 from coopcheck.presentation.wording import BASIS_WORDS, EXPLAIN_TEMPLATES, render_check, render_why_not, term
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.cli.inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
+from coopcheck.presentation.explain_json import explanation_json
 from coopcheck.presentation.render import HEADINGS, render_decision
 
 HELP = "explain a decision: the rules checked, the deciding clause, and what would permit a deny"
@@ -85,7 +86,7 @@ def _explain_all(rulesets, body: dict, show_all: bool) -> list[tuple[Ruleset, Ex
 def _print(found, fmt: str, lang: str) -> None:
     for rs, e in found:
         if fmt == "json":
-            print(json.dumps(e.to_json(lang), ensure_ascii=False))
+            print(json.dumps(explanation_json(e, lang), ensure_ascii=False))
         else:
             print(render_explanation(e, rs.name, lang) + "\n")
 

@@ -14,6 +14,7 @@ import difflib
 import sys
 from pathlib import Path
 
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 from coopcheck.dsl.formatter import format_text
 
@@ -48,7 +49,7 @@ def find_rule_files(targets: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
         elif target.exists():
             files.append(target)
         else:
-            errors.append(Diagnostic("E302", f"cannot find `{target}`", None,
+            errors.append(Diagnostic(Code.E302, f"cannot find `{target}`", None,
                                      "name rule files (.rules, .policy, .test) or folders holding them"))
     return list(dict.fromkeys(files)), errors
 
@@ -57,9 +58,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as err:
-        raise CoopcheckError([Diagnostic("E302", f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
+        raise CoopcheckError([Diagnostic(Code.E302, f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
     except UnicodeDecodeError as err:
-        raise CoopcheckError([Diagnostic("E302", f"`{display_path(path)}` is not UTF-8 text (byte {err.start})",
+        raise CoopcheckError([Diagnostic(Code.E302, f"`{display_path(path)}` is not UTF-8 text (byte {err.start})",
                                          None, "save rule files as UTF-8")]) from None
 
 
@@ -70,7 +71,7 @@ def _read_stdin() -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise CoopcheckError([Diagnostic("E302", f"standard input is not UTF-8 text (byte {err.start})",
+        raise CoopcheckError([Diagnostic(Code.E302, f"standard input is not UTF-8 text (byte {err.start})",
                                          None, "save rule files as UTF-8")]) from None
 
 

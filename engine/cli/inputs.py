@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 from attrs import frozen
 
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import load_file, load_policy, shipped_policies
@@ -114,11 +115,11 @@ def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]
             yield number, json.loads(line), None
         except json.JSONDecodeError as err:
             yield number, None, CoopcheckError([Diagnostic(
-                "E406", f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
+                Code.E406, f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
                 "each line must be one JSON object")])
         except RecursionError:
             yield number, None, CoopcheckError([Diagnostic(
-                "E406", "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
+                Code.E406, "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
 
 
 @frozen
@@ -141,13 +142,13 @@ def json_jobs(text: str, default_coop: str | None, policies: Policies) -> Iterat
             continue
         try:
             if not isinstance(obj, dict):
-                raise CoopcheckError([Diagnostic("E404", "a scenario must be a JSON object", None)])
+                raise CoopcheckError([Diagnostic(Code.E404, "a scenario must be a JSON object", None)])
             coop = obj.get("coop") if obj.get("coop") is not None else default_coop
             if coop is None:
-                raise CoopcheckError([Diagnostic("E403", "missing field `coop`", None,
+                raise CoopcheckError([Diagnostic(Code.E403, "missing field `coop`", None,
                                                  "give `coop` in the scenario or --coop on the command line")])
             if not isinstance(coop, str):
-                raise CoopcheckError([Diagnostic("E404", "field `coop` must be a policy id or `all`", None)])
+                raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id or `all`", None)])
             rulesets = tuple(policies.get(coop))
         except CoopcheckError as err:
             yield Job(number, error=err)
@@ -198,7 +199,6 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
             continue
         denied = denied or job_denied
         show(results, fmt)
-        sys.stdout.flush()
     if errors:
         return 2
     return 1 if (args.fail_on_deny and denied) else 0

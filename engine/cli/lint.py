@@ -13,12 +13,19 @@ import json
 import sys
 from pathlib import Path
 
-from coopcheck.analysis.lint import LINT_CODES, UsageError, describe, lint_paths, summary, to_json
+from coopcheck.dsl.codes import Code, Family
+from coopcheck.analysis.lint import UsageError, lint_paths, summary, to_json
 from coopcheck.presentation.sarif import to_sarif
 
 HELP = "check rule files: errors, unused terms, dead or redundant grants, incomplete joint uses"
 
-_EPILOG = "codes:\n" + "\n".join(f"  {code}  {sev:<8} {title}" for code, (sev, title) in LINT_CODES.items()) + (
+#: The codes ``lint --help`` lists: the ones lint adds (parse, compile and inventory errors
+#: are listed in README.md and docs/language.md).
+_LISTED = (Family.ANALYSIS, Family.SUPPRESSION)
+
+_EPILOG = "codes:\n" + "\n".join(f"  {code}  {code.severity:<8} {code.description}"
+                                  for code in sorted(Code, key=lambda c: (c.severity == "error", c))
+                                  if code.family in _LISTED) + (
     "\n\nsuppress a warning on one statement with a comment on it or on the line above it:\n"
     "  # coopcheck: allow W604 -- the source names no responsible party")
 
@@ -46,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(to_json(result.diagnostics), ensure_ascii=False, indent=2))
     elif args.format == "sarif":
-        print(json.dumps(to_sarif(result.diagnostics, describe, tool_version=_version()),
+        print(json.dumps(to_sarif(result.diagnostics, tool_version=_version()),
                          ensure_ascii=False, indent=2))
     else:
         for d in result.diagnostics:

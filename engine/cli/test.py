@@ -10,6 +10,7 @@ from pathlib import Path
 from coopcheck.core import paths
 from coopcheck.core.loader import display_path
 from coopcheck.analysis.testing import find_test_files, run_file
+from coopcheck.presentation.decision_json import decision_json
 from coopcheck.presentation.render import render_decision
 
 HELP = "run rule-file tests (.test files); default: the shipped policies' tests"
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                     print()
             report.append({"file": case.file, "line": case.line, "name": case.name, "passed": case.passed,
                            "failures": list(case.failures),
-                           "decision": case.decision.to_json() if case.decision else None})
+                           "decision": decision_json(case.decision) if case.decision else None})
     if args.format == "json":
         print(json.dumps({"passed": passed, "failed": failed, "errors": had_errors, "cases": report},
                          ensure_ascii=False, indent=2))

@@ -23,12 +23,11 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 from coopcheck.core import paths
 from coopcheck.core.cache import cached_ruleset
 from coopcheck.core.compiler import compile_modules
-from coopcheck.core.decide import decide as _decide
-from coopcheck.core.decide import permits as _permits
 from coopcheck.core.decision import Decision
+from coopcheck.core.evaluator import Evaluator, evaluator_for
 from coopcheck.core.loader import load
 from coopcheck.core.ruleset import Ruleset
-from coopcheck.core.scenario import Scenario, scenario_from_dict
+from coopcheck.core.scenario import Scenario
 
 
 def shipped_policies() -> list[str]:
@@ -75,8 +74,9 @@ def load_string(text: str, name: str = "<string>") -> Ruleset:
 
 def make_scenario(ruleset: Ruleset, mapping: Mapping[str, Any] | None = None, /, **fields: Any) -> Scenario:
     """A validated :class:`Scenario` from a JSON-contract dict and/or keyword arguments."""
+    ev = evaluator_for(ruleset)
     if mapping is not None and not isinstance(mapping, Mapping):
-        return scenario_from_dict(mapping, ruleset.vocabulary, coop=ruleset.coop)  # raises E404
+        return ev.scenario(mapping)  # raises E404
     merged = dict(mapping or {})
     merged.update(fields)
     coop = merged.get("coop")
@@ -89,7 +89,7 @@ def make_scenario(ruleset: Ruleset, mapping: Mapping[str, Any] | None = None, /,
             raise CoopcheckError([Diagnostic("E402", f"the scenario is for `{coop}` but the policy is "
                                              f"`{ruleset.coop}`", None, "drop `coop` or load that policy")])
     merged["coop"] = ruleset.coop
-    return scenario_from_dict(merged, ruleset.vocabulary, coop=ruleset.coop)
+    return ev.scenario(merged)
 
 
 def decide(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = None, /, **fields: Any) -> Decision:
@@ -101,7 +101,7 @@ def decide(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = Non
     """
     if type(scenario) is not Scenario:
         scenario = make_scenario(ruleset, scenario, **fields)
-    return _decide(ruleset, scenario)
+    return evaluator_for(ruleset).decide(scenario)
 
 
 def permits(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = None, /, **fields: Any) -> bool:
@@ -116,13 +116,9 @@ def permits(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = No
     >>> permits(aizu, action="share", data=["name"], recipient="unrelated_third_party", purpose="delivery")
     False
     """
-    try:  # the hot loop: a scenario asked before
-        return ruleset.verdicts[scenario.key]
-    except (KeyError, AttributeError):
-        pass
     if type(scenario) is not Scenario:
         scenario = make_scenario(ruleset, scenario, **fields)
-    return _permits(ruleset, scenario)
+    return evaluator_for(ruleset).permits(scenario)
 
 
 def decide_many(ruleset: Ruleset, scenarios: Iterable[Scenario | Mapping[str, Any]]) -> Iterator[Decision]:
@@ -135,7 +131,8 @@ def decide_many(ruleset: Ruleset, scenarios: Iterable[Scenario | Mapping[str, An
     ...     {"action": "share", "data": ["name"], "recipient": "unrelated_third_party", "purpose": "delivery"}])]
     ['permit', 'deny']
     """
+    ev = evaluator_for(ruleset)
     for sc in scenarios:
         if type(sc) is not Scenario:
             sc = make_scenario(ruleset, sc)
-        yield _decide(ruleset, sc)
+        yield ev.decide(sc)

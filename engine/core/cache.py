@@ -20,10 +20,13 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+import coopcheck.dsl
 from coopcheck.core import paths
 from coopcheck.core.ruleset import Ruleset
 
-_CODE_DIRS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "dsl")
+#: the code that parses and compiles: the language layer and the core (wherever the
+#: installation put them: dsl/ and engine/core/ in a checkout, coopcheck/dsl and coopcheck/core in a wheel)
+_CODE_DIRS = (Path(__file__).resolve().parent, Path(coopcheck.dsl.__file__).resolve().parent)
 
 
 def cache_dir() -> Path | None:

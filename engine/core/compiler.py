@@ -13,8 +13,8 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_
 
 from coopcheck.core.frozen import FrozenMap
 from coopcheck.core.loader import LoadedModule
-from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, VERB_ACTIONS, CompiledRule, Ruleset
-from coopcheck.core.scenario import ACTIONS
+from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, RuleKind, Verb
+from coopcheck.core.ruleset import VERB_ACTIONS, CompiledRule, Ruleset
 from coopcheck.core.vocabulary import KIND_NAMES, TermInfo, UnknownTerm, Vocabulary
 
 #: Metadata keys a policy may set.
@@ -132,7 +132,7 @@ class _Compiler:
                       clause=clause, citation=citation, file=span.file)
         if isinstance(node, ast.Honour):
             excs = self.resolve_all(node.exceptions, "exception")
-            rule = CompiledRule(kind="honour", verb="any", actions=frozenset(ACTIONS), items=None,
+            rule = CompiledRule(kind=RuleKind.HONOUR, verb=Verb.ANY, actions=frozenset(Action), items=None,
                                 subjects=None, recipients=None, purposes=None,
                                 written=FrozenMap({"exceptions": excs}), conditions=excs, **common)
             return rule if len(self.errors) == before else None
@@ -162,25 +162,25 @@ class _Compiler:
             if node.managed_by is not None:
                 managed = node.managed_by.text if node.managed_by.quoted else \
                     self.resolve(node.managed_by, ("coop", "party"))
-            rule = CompiledRule(kind="grant", verb=node.verb, actions=VERB_ACTIONS[node.verb],
+            rule = CompiledRule(kind=RuleKind.GRANT, verb=node.verb, actions=VERB_ACTIONS[node.verb],
                                 items=self.down(items), subjects=self.down(subjects),
                                 recipients=self.down(recipients), purposes=self.down(purposes),
                                 written=written, declared_purposes=declared, conditions=conds,
                                 obligations=obligations, managed_by=managed, **common)
         elif isinstance(node, ast.ClosedGrant):
-            rule = CompiledRule(kind="closed", verb=node.verb, actions=VERB_ACTIONS[node.verb],
+            rule = CompiledRule(kind=RuleKind.CLOSED, verb=node.verb, actions=VERB_ACTIONS[node.verb],
                                 items=self.overlap(items), subjects=self.overlap(subjects),
                                 recipients=self.down(recipients), purposes=self.down(purposes),
                                 written=written, declared_purposes=declared, complement=True,
                                 exceptions=self.conditions(node.exceptions),
                                 obligations=self.resolve_all(node.obligations, "obligation"), **common)
         elif isinstance(node, ast.Prohibition):
-            rule = CompiledRule(kind="prohibition", verb=node.verb, actions=VERB_ACTIONS[node.verb],
+            rule = CompiledRule(kind=RuleKind.PROHIBITION, verb=node.verb, actions=VERB_ACTIONS[node.verb],
                                 items=self.overlap(items), subjects=self.overlap(subjects),
                                 recipients=self.overlap(recipients), purposes=self.overlap(purposes),
                                 written=written, exceptions=self.conditions(node.exceptions), **common)
         else:  # Requirement
-            rule = CompiledRule(kind="requirement", verb=node.action,
+            rule = CompiledRule(kind=RuleKind.REQUIREMENT, verb=node.action,
                                 actions=frozenset({node.action}),
                                 items=self.overlap(items), subjects=self.overlap(subjects),
                                 recipients=self.overlap(recipients), purposes=self.overlap(purposes),
@@ -242,7 +242,7 @@ class _Compiler:
                                "move the case to a file that starts with `tests for COOP`")
         if self.errors:
             raise CoopcheckError(self.errors)
-        return _index(coop, self.vocab, tuple(rules), FrozenMap(meta),
+        return index_rules(coop, self.vocab, tuple(rules), FrozenMap(meta),
                       tuple(m.path for m in self.modules), tuple(dict.fromkeys(meta_clauses)))
 
     def _coop_id(self, term: ast.Term) -> str:
@@ -256,7 +256,10 @@ def _end_span(span: ast.Span) -> ast.Span:
     return ast.Span(span.file, span.end_line, span.end_column, span.end_line, span.end_column + 1)
 
 
-def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files, meta_clauses=()) -> Ruleset:
+def index_rules(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files, meta_clauses=()) -> Ruleset:
+    """The ruleset of compiled rules: each rule indexed under every ``(action, subject, item)``
+    key it speaks about (grants, bars, notices), the honoured legal exceptions, and the
+    declared purposes per ``(subject, item)``."""
     subjects = vocab.of_kind("subject")
     items = vocab.of_kind("item")
     grants: dict = defaultdict(list)
@@ -264,16 +267,16 @@ def _index(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, files
     notices: dict = defaultdict(list)
     honoured: dict = {}
     for rule in rules:
-        if rule.kind == "honour":
+        if rule.kind == RuleKind.HONOUR:
             for exc in rule.conditions:
                 honoured[exc] = honoured.get(exc, ()) + (rule,)
             continue
-        target = grants if rule.kind == "grant" else bars if rule.is_bar else notices
+        target = grants if rule.kind == RuleKind.GRANT else bars if rule.is_bar else notices
         for action in rule.actions:
             for subject in (rule.subjects if rule.subjects is not None else subjects):
                 for item in (rule.items if rule.items is not None else items):
                     target[(action, subject, item)].append(rule)
-        if rule.kind == "closed":  # a closed list also grants what it lists
+        if rule.kind == RuleKind.CLOSED:  # a closed list also grants what it lists
             written_subjects = rule.written["subjects"]
             for action in rule.actions:
                 for subject in (vocab.down(written_subjects) if written_subjects else subjects):

@@ -1,4 +1,4 @@
-"""Mappings for compiled rulesets: read-only ones, and memo tables of derived facts."""
+"""Read-only mappings for compiled rulesets."""
 
 from __future__ import annotations
 
@@ -20,15 +20,3 @@ class FrozenMap(dict):
 
     def __hash__(self):  # type: ignore[override]
         return hash(frozenset(self.items()))
-
-
-class Memo(dict):
-    """A table of facts derived from an immutable object, filled on first use (decision
-    tables, resolved names). Every entry is a pure function of its key and the owner, so
-    filling it changes no answer; two threads that fill the same entry store equal values,
-    each store one atomic assignment. Pickles empty: a copy fills its own."""
-
-    __slots__ = ()
-
-    def __reduce__(self):
-        return (type(self), ())

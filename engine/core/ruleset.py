@@ -10,32 +10,23 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
-from coopcheck.core.frozen import FrozenMap, Memo
+from coopcheck.core.frozen import FrozenMap
+from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, RuleKind, Verb
 from coopcheck.core.vocabulary import Vocabulary
 
-#: Legal bases in the order DESIGN.md §5 reports them.
-BASIS_ORDER = ("purpose", "joint_use", "entrustment", "legal_exception", "consent")
+__all__ = ["CompiledRule", "Ruleset", "VERB_ACTIONS", "CONSENT", "ANY_EXCEPTION"]
 
 #: Which scenario actions each rule verb speaks about. A purpose of use also governs
-#: collection (data is collected only for a declared purpose).
+#: collection (data is collected only for a declared purpose: docs/semantics.md §3.1).
 VERB_ACTIONS = {
-    "use": frozenset({"use", "collect"}),
-    "collect": frozenset({"collect"}),
-    "publish": frozenset({"publish"}),
-    "joint_use": frozenset({"share"}),
-    "entrust": frozenset({"share"}),
-    "provide": frozenset({"share"}),
-    "share": frozenset({"share"}),
+    Verb.USE: frozenset({Action.USE, Action.COLLECT}),
+    Verb.COLLECT: frozenset({Action.COLLECT}),
+    Verb.PUBLISH: frozenset({Action.PUBLISH}),
+    Verb.JOINT_USE: frozenset({Action.SHARE}),
+    Verb.ENTRUST: frozenset({Action.SHARE}),
+    Verb.PROVIDE: frozenset({Action.SHARE}),
+    Verb.SHARE: frozenset({Action.SHARE}),
 }
-
-#: How many scenario answers the fast path remembers per ruleset; past that it answers from
-#: the decision tables alone (a few look-ups more), so memory stays bounded.
-VERDICT_LIMIT = 1 << 16
-
-#: Condition/exception codes: "consent", "*" (any legal exception the co-op honours),
-#: or a legal-exception id.
-CONSENT = "consent"
-ANY_EXCEPTION = "*"
 
 
 @frozen
@@ -49,8 +40,8 @@ class CompiledRule:
     """
 
     id: str
-    kind: str  # grant | closed | prohibition | requirement | honour
-    verb: str
+    kind: RuleKind = field(converter=RuleKind)
+    verb: Verb = field(converter=Verb)
     actions: frozenset
     items: frozenset | None
     subjects: frozenset | None
@@ -73,12 +64,14 @@ class CompiledRule:
     @property
     def is_bar(self) -> bool:
         """Whether this rule can deny (a prohibition, closed list or consent requirement)."""
-        return self.kind in ("prohibition", "closed") or (self.kind == "requirement" and CONSENT in self.needs)
+        return self.kind in (RuleKind.PROHIBITION, RuleKind.CLOSED) or (
+            self.kind == RuleKind.REQUIREMENT and CONSENT in self.needs)
 
 
-@frozen
+@frozen(repr=False)
 class Ruleset:
-    """A co-op's policy compiled with everything it imports. Immutable, thread-safe, picklable."""
+    """A co-op's policy compiled with everything it imports. Immutable (it holds no cache: an
+    :class:`~coopcheck.core.evaluator.Evaluator` owns those), thread-safe, picklable."""
 
     coop: str | None
     vocabulary: Vocabulary
@@ -91,10 +84,10 @@ class Ruleset:
     declared: FrozenMap  # (subject, item) -> frozenset of purposes declared for it
     files: tuple[str, ...] = ()  # the files compiled, dependencies first, the policy last
     meta_clauses: tuple[str, ...] = ()  # clauses cited by the policy's metadata lines
-    #: decision tables per (action, subject, item), filled on first use (coopcheck.core.tables)
-    plans: Memo = field(factory=Memo, eq=False, repr=False)
-    #: the fast path's answers per scenario key (coopcheck.core.decide.permits), up to VERDICT_LIMIT
-    verdicts: Memo = field(factory=Memo, eq=False, repr=False)
+
+    def __repr__(self) -> str:
+        return (f"Ruleset(coop={self.coop!r}, name={self.name!r}, rules={len(self.rules)}, "
+                f"terms={len(self.vocabulary.terms)}, files={len(self.files)})")
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with this id."""

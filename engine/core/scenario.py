@@ -6,7 +6,7 @@ are input errors with a suggestion; they are never decided.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from attrs import field, frozen
 
@@ -58,8 +58,10 @@ def _input_error(code: str, message: str, help: str | None = None, field: str | 
     return CoopcheckError([Diagnostic(code, message, None, help)], field=field)
 
 
-def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str | None = None) -> Scenario:
-    """Validate a scenario in the JSON contract and resolve its terms.
+def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str | None = None,
+                       resolve: Callable[[str, str], str] | None = None) -> Scenario:
+    """Validate a scenario in the JSON contract and resolve its terms (with ``resolve``, a
+    remembering stand-in for ``vocab.resolve``, when given).
 
     >>> from coopcheck.core.api import load_policy
     >>> v = load_policy("aizu").vocabulary
@@ -87,9 +89,11 @@ def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str 
             raise _input_error("E404", f"field `{name}` must be a non-empty string", None, field=name)
         return value
 
+    lookup = resolve or vocab.resolve
+
     def term(name: str, value: str, kind: str) -> str:
         try:
-            return vocab.resolve(value, kind)
+            return lookup(value, kind)
         except UnknownTerm as err:
             raise _input_error("E402", err.message, err.help, field=name) from None
 

@@ -1,31 +1,49 @@
-"""Decision tables: the fast path of a decision.
+"""Decision tables: one item decision — outcome *and* explanation — per class of scenarios.
 
-A decision about one data item depends on the scenario only through the rules indexed
-under its ``(action, subject, item)`` key. Those rules split the recipients and purposes
-into a few *classes* — values that every relevant rule treats alike (the same membership in
-every rule's recipient and purpose sets, and in the declared purposes). So for each key a
-:class:`KeyPlan` maps a recipient and a purpose to their class, and keeps one table cell per
-``(recipient class, purpose class, consent, legal exception)``: the item's outcome, computed
-once by the full evaluation (:func:`coopcheck.core.decide.decide_item`) the first time a scenario of
-that cell is asked, then shared by every later scenario of the cell.
+A decision about one data item depends on the scenario only through a few rules: those indexed
+under its ``(action, subject, item)`` key, the bars on using the item (which withdraw declared
+purposes), and — for what a deny says was missing — the unconditional grants of the action
+(the near misses). Those rules split the recipients and purposes into a few *classes*: values
+that every one of them treats alike. So for each key a :class:`KeyPlan` maps a recipient and a
+purpose to their class, and keeps one cell per ``(recipient class, purpose class, consent,
+legal exception)``: the item's :class:`~coopcheck.core.decision.ItemDecision`, with its deciding
+rules, citations, obligations and reasons, computed once by the full evaluation
+(:func:`coopcheck.core.semantics.decide_item`) the first time a scenario of that cell is asked.
 
-The cost of a decision is therefore a few dictionary look-ups, whatever the number of rules;
-the number of rules only shows in the size of a key's plan, built on first use of the key.
-Plans are kept in a :class:`~coopcheck.core.frozen.Memo` owned by the ruleset: filled as scenarios arrive,
-safe to share between threads (two threads that fill the same cell compute the same value,
-and each store is a single atomic assignment), and never pickled — a copy starts empty.
+A reason may name a value of the scenario (the recipient or purpose that fell outside a rule,
+the legal exception claimed); within a cell those values differ from scenario to scenario only
+in ways no rule tells apart, so :func:`rebind` puts the asking scenario's own values into the
+cell's reasons.
+
+Plans are built and filled by an :class:`~coopcheck.core.evaluator.Evaluator`, which owns them;
+the compiled ruleset itself holds no table and never changes.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from attrs import evolve
+
+from coopcheck.core.decision import ItemDecision
+from coopcheck.core.kinds import Action, Dimension, RuleKind
+from coopcheck.core.partition import partition
+from coopcheck.core.semantics import SHARE_VERBS
+
 if TYPE_CHECKING:  # pragma: no cover
     from coopcheck.core.ruleset import Ruleset
+    from coopcheck.core.scenario import Scenario
+
+#: Reason codes whose ``value`` is the scenario's legal exception.
+_EXCEPTION_VALUED = frozenset({"not_honoured", "exception_met"})
 
 
 class KeyPlan:
-    """The classes and table cells of one ``(action, subject, item)`` key."""
+    """The classes and table cells of one ``(action, subject, item)`` key.
+
+    ``cells`` is filled as scenarios arrive; each cell is set once to an item decision (two
+    threads filling the same cell compute equal values, and each store is one assignment).
+    """
 
     __slots__ = ("recipients", "purposes", "exceptions", "stride", "cells")
 
@@ -47,46 +65,73 @@ class KeyPlan:
             return None
         return r + p + (self.stride >> 1 if consent else 0) + e
 
+    def __repr__(self) -> str:
+        filled = sum(1 for c in self.cells if c is not None)
+        return f"KeyPlan({len(set(self.recipients.values()))} recipient classes, " \
+               f"{len(set(self.purposes.values()))} purpose classes, {filled}/{len(self.cells)} cells filled)"
 
-def _classes(domain, sets: list, scale: int) -> dict:
-    """Map each value of ``domain`` to ``scale`` times the index of its class: the values
-    that belong to exactly the same of ``sets``."""
-    sets = list(dict.fromkeys(sets))
-    offsets: dict = {}
-    out = {}
-    for value in domain:
-        signature = tuple(value in s for s in sets)
-        out[value] = offsets.setdefault(signature, len(offsets) * scale)
-    return out
+
+def classes(domain, sets: list, scale: int) -> dict:
+    """Map each value of ``domain`` to ``scale`` times the index of its class
+    (:func:`~coopcheck.core.partition.partition`)."""
+    return {value: n * scale for n, members in enumerate(partition(domain, sets)) for value in members}
+
+
+def relevant_sets(ruleset: "Ruleset", action: str, subject: str, item: str) -> tuple[list, list]:
+    """The recipient sets and purpose sets whose membership can change the item decision (or
+    its explanation) of a scenario with this key."""
+    key = (action, subject, item)
+    rules = (list(ruleset.grant_index.get(key, ())) + list(ruleset.bar_index.get(key, ()))
+             + list(ruleset.notice_index.get(key, ())))
+    # declared purposes, and the bars on using the item that can withdraw one
+    rules += ruleset.bar_index.get((Action.USE, subject, item), ())
+    purpose_sets = [ruleset.declared.get((subject, item), frozenset())]
+    recipient_sets = []
+    for rule in rules:
+        if rule.purposes is not None:
+            purpose_sets.append(rule.purposes)
+        if rule.recipients is not None:
+            recipient_sets.append(rule.recipients)
+    # the near misses a default deny lists: unconditional grants of the action, anywhere
+    for rule in ruleset.rules:
+        if rule.kind in (RuleKind.GRANT, RuleKind.CLOSED) and action in rule.actions and not rule.conditions:
+            if rule.purposes is not None:
+                purpose_sets.append(rule.purposes)
+            if rule.verb in SHARE_VERBS and rule.recipients is not None:
+                recipient_sets.append(rule.recipients)
+    return recipient_sets, purpose_sets
 
 
 def build_plan(ruleset: "Ruleset", action: str, subject: str, item: str) -> KeyPlan:
     """The plan of one key: the classes its rules tell apart, with empty cells."""
-    key = (action, subject, item)
-    grants = ruleset.grant_index.get(key, ())
-    rules = list(grants) + list(ruleset.bar_index.get(key, ())) + list(ruleset.notice_index.get(key, ()))
-    purpose_sets = []
-    if any(r.declared_purposes for r in grants):
-        # `any declared purpose` reads the declared purposes and the bars on their use
-        purpose_sets.append(ruleset.declared.get((subject, item), frozenset()))
-        rules += ruleset.bar_index.get(("use", subject, item), ())
-    purpose_sets += [r.purposes for r in rules if r.purposes is not None]
-    recipient_sets = [r.recipients for r in rules if r.recipients is not None]
+    recipient_sets, purpose_sets = relevant_sets(ruleset, action, subject, item)
     vocab = ruleset.vocabulary
     exceptions = {None: 0}
     for i, exc in enumerate(vocab.of_kind("exception"), 1):
         exceptions[exc] = i
     stride = 2 * len(exceptions)
-    purposes = _classes(vocab.of_kind("purpose"), purpose_sets, stride)
+    purposes = classes(vocab.of_kind("purpose"), purpose_sets, stride)
     npurposes = len(set(purposes.values())) or 1
-    recipients = _classes([None, *vocab.of_kind("party")], recipient_sets, stride * npurposes)
+    recipients = classes([None, *vocab.of_kind("party")], recipient_sets, stride * npurposes)
     return KeyPlan(recipients, purposes, exceptions)
 
 
-def plan_for(ruleset: "Ruleset", action: str, subject: str, item: str) -> KeyPlan:
-    """The plan of a key, built and kept on first use."""
-    key = (action, subject, item)
-    plan = ruleset.plans.get(key)
-    if plan is None:
-        plan = ruleset.plans.setdefault(key, build_plan(ruleset, action, subject, item))
-    return plan
+def rebind(decision: ItemDecision, source: "Scenario", sc: "Scenario") -> ItemDecision:
+    """The item decision a cell holds (worked out for ``source``), told for ``sc``: the
+    recipient, purpose and legal exception its reasons name are ``sc``'s own."""
+    if (source.recipient, source.purpose, source.exception) == (sc.recipient, sc.purpose, sc.exception):
+        return decision
+    changed = False
+    reasons = []
+    for r in decision.reasons:
+        if r.dimension == Dimension.RECIPIENT and r.value != sc.recipient:
+            r = evolve(r, value=sc.recipient)
+            changed = True
+        elif r.dimension == Dimension.PURPOSE and r.value != sc.purpose:
+            r = evolve(r, value=sc.purpose)
+            changed = True
+        elif r.code in _EXCEPTION_VALUED and r.value != sc.exception:
+            r = evolve(r, value=sc.exception)
+            changed = True
+        reasons.append(r)
+    return evolve(decision, reasons=tuple(reasons)) if changed else decision

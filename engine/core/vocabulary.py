@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from attrs import field, frozen
+from attrs import frozen
 
 from coopcheck.dsl.ast import normalize_text
 from coopcheck.dsl.errors import did_you_mean
 
-from coopcheck.core.frozen import FrozenMap, Memo
+from coopcheck.core.frozen import FrozenMap
 
 #: Human names of the kinds, for messages.
 KIND_NAMES = {
@@ -69,7 +69,7 @@ class UnknownTerm(LookupError):
         self.help = help
 
 
-@frozen
+@frozen(repr=False)
 class Vocabulary:
     """Terms by id, hierarchy closures and a name index. Immutable and picklable."""
 
@@ -77,7 +77,9 @@ class Vocabulary:
     descendants: FrozenMap  # id -> frozenset of ids (the term itself included)
     ancestors: FrozenMap  # id -> frozenset of ids (the term itself included)
     names: FrozenMap  # normalized name -> tuple of ids
-    resolved: Memo = field(factory=Memo, eq=False, repr=False)  # (name, kinds) -> id, as resolved
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({len(self.terms)} terms)"
 
     @classmethod
     def build(cls, terms: dict[str, TermInfo]) -> "Vocabulary":
@@ -149,14 +151,10 @@ class Vocabulary:
         >>> v.resolve("日本生協連", "party"), v.resolve("purchase history", "item")
         ('jccu', 'purchase_history')
         """
-        known = self.resolved.get((name, kind))
-        if known is not None:
-            return known
         kinds = (kind,) if isinstance(kind, str) else kind
         found = self._candidates(name)
         of_kind = [t for t in found if self.terms[t].kind in kinds]
         if len(of_kind) == 1:
-            self.resolved[(name, kind)] = of_kind[0]
             return of_kind[0]
         what = " or ".join(KIND_NAMES[k] for k in kinds)
         if len(of_kind) > 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from wcwidth import wcswidth
 
 from coopcheck.core.decision import Decision
-from coopcheck.presentation.wording import BASIS_WORDS, term
+from coopcheck.presentation.wording import BASIS_WORDS, reason_texts, term
 
 HEADINGS = {
     "en": {"PERMIT": "PERMIT", "DENY": "DENY", "coop": "co-op", "basis": "basis",
@@ -77,7 +77,7 @@ def render_decision(decision: Decision, coop_name: str | None = None, lang: str 
         lines.append(row("consent", h["yes"] if decision.would_permit_with_consent else h["no"]))
     lines.append(f"  {h['because']}:")
     # the consent line above already says what consent would do
-    lines.extend(f"    - {text}" for reason, text in zip(decision.reasons, decision.reason_texts(lang))
+    lines.extend(f"    - {text}" for reason, text in zip(decision.reasons, reason_texts(decision, lang))
                  if reason.code != "consent_would_permit")
     if decision.citations:
         lines.append(f"  {h['cited']}:")

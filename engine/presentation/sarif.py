@@ -1,7 +1,8 @@
 """SARIF 2.1.0 output for ``coopcheck lint --format sarif``, for code-review tools and editors.
 
-One run, tool driver ``coopcheck`` with a reporting descriptor (``id``, ``shortDescription``,
-``help``, default level) for every code that occurs, and one result per diagnostic:
+One run, tool driver ``coopcheck`` with a reporting descriptor (``id``, ``name``,
+``shortDescription``, ``help``, default level) for every code that occurs, all read from the
+registry of codes (:mod:`coopcheck.dsl.codes`), and one result per diagnostic:
 ``ruleId``, ``ruleIndex``, ``level`` (``error`` / ``warning``), ``message.text``, the help
 line under ``properties.help``, and a physical location (``artifactLocation.uri`` relative
 to ``%SRCROOT%``, the working directory, and a ``region`` with start/end line and column).
@@ -11,9 +12,10 @@ Columns count Unicode code points (``columnKind``), as the rule-file parser does
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 from urllib.parse import quote
 
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import Diagnostic
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,26 +30,30 @@ def _uri(file: str) -> tuple[str, str | None]:
     return quote(path.as_posix()), "%SRCROOT%"
 
 
-def to_sarif(diagnostics: Iterable[Diagnostic], describe: Callable[[str], str], *,
-             tool_version: str = "0.1.0") -> dict:
-    """The SARIF log for ``diagnostics``; ``describe(code)`` gives a code's short description."""
+def to_sarif(diagnostics: Iterable[Diagnostic], *, tool_version: str = "0.1.0") -> dict:
+    """The SARIF log for ``diagnostics``.
+
+    >>> log = to_sarif([Diagnostic("E308", "`any declared purpose` can only be granted")])
+    >>> rule = log["runs"][0]["tool"]["driver"]["rules"][0]
+    >>> rule["id"], rule["name"], rule["shortDescription"]["text"], rule["defaultConfiguration"]
+    ('E308', 'DeclaredPurposeOutsideGrant', '`any declared purpose` outside a grant', {'level': 'error'})
+    """
     diagnostics = list(diagnostics)
-    codes = sorted({d.code for d in diagnostics})
+    codes: list[Code] = sorted({d.code for d in diagnostics})
     index = {code: i for i, code in enumerate(codes)}
     rules = []
     for code in codes:
-        severity = next(d.severity for d in diagnostics if d.code == code)
-        text = describe(code)
         rules.append({
-            "id": code,
-            "shortDescription": {"text": text},
-            "help": {"text": f"{code}: {text}. Each result's message says what is wrong there; "
+            "id": str(code),
+            "name": code.rule_name,
+            "shortDescription": {"text": code.description},
+            "help": {"text": f"{code}: {code.description}. Each result's message says what is wrong there; "
                              "its help line (properties.help) says what to do."},
-            "defaultConfiguration": {"level": _level(severity)},
+            "defaultConfiguration": {"level": _level(code.severity)},
         })
     results = []
     for d in diagnostics:
-        result: dict = {"ruleId": d.code, "ruleIndex": index[d.code], "level": _level(d.severity),
+        result: dict = {"ruleId": str(d.code), "ruleIndex": index[d.code], "level": _level(d.severity),
                         "message": {"text": d.message}}
         if d.help:
             result["properties"] = {"help": d.help}
@@ -76,4 +82,5 @@ def to_sarif(diagnostics: Iterable[Diagnostic], describe: Callable[[str], str], 
 
 
 def _level(severity: str) -> str:
+    """The SARIF level of a severity."""
     return "error" if severity == "error" else "warning"

@@ -84,6 +84,11 @@ def _rule(reason) -> str:
     return f"{reason.rule} [{reason.citation}]" if reason.citation else (reason.rule or "—")
 
 
+def reason_texts(decision, lang: str = "en") -> list[str]:
+    """A decision's reasons as sentences in ``lang``."""
+    return [render_reason(r, decision, lang) for r in decision.reasons]
+
+
 def render_reason(reason, decision, lang: str = "en") -> str:
     """One reason as a sentence in ``lang`` (``en`` or ``ja``)."""
     t = TEMPLATES["ja" if lang == "ja" else "en"]

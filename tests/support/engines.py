@@ -14,7 +14,7 @@ from typing import Any, Callable
 from attrs import evolve, frozen
 
 import coopcheck as engine
-from coopcheck.core.compiler import _index
+from coopcheck.core.compiler import index_rules as _index
 from coopcheck.core.ruleset import Ruleset
 
 

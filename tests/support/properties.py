@@ -262,7 +262,7 @@ def empty_rule_set_denies_everything(engine: Engine, data) -> None:
 
 
 def _bad_scenarios(policy: GenPolicy, scenario: dict) -> list[tuple[str, dict]]:
-    """Ways to spoil a valid scenario: each must be an input error (DESIGN: never decided)."""
+    """Ways to spoil a valid scenario: each must be an input error, never decided (docs/semantics.md §2.2)."""
     t = policy.terms
     missing_item = term_id("item", len(t["item"]) + 5)
     out = [

@@ -1,6 +1,6 @@
 """The reference evaluator: the executable specification the engine is tested against.
 
-It restates DESIGN.md "Semantics (normative)" and docs/language.md "How a scenario is decided"
+It restates docs/semantics.md (§1 terms, §3 statements, §4 what they really say, §5 deciding)
 as plainly as possible, sharing nothing with ``engine/`` but the parser: its own name
 resolution over the declarations, no closures and no indexes. Every decision scans every rule
 and walks the hierarchy upwards through parent links. It is slow on purpose and short enough
@@ -17,7 +17,7 @@ from attrs import evolve, frozen
 import coopcheck.dsl as dsl
 from coopcheck.dsl import ast
 
-#: Bases in the order they are tried (DESIGN.md §5): the first that applies is reported.
+#: Bases in the order they are tried (docs/semantics.md §5.2): the first that applies is reported.
 BASIS_ORDER = ("purpose", "joint_use", "entrustment", "legal_exception", "consent")
 #: The basis each grant verb gives when it holds without conditions.
 VERB_BASIS = {"use": "purpose", "collect": "purpose", "publish": "purpose",
@@ -145,7 +145,7 @@ def _rule(node, rule_id: str, resolve) -> RefRule:
         return RefRule(rule_id, "honour", "any", honours=tuple(resolve(t, "exception") for t in node.exceptions))
     subjects = ids(node.subjects, "subject")
     if node.subjects is None and isinstance(node, (ast.Grant, ast.ClosedGrant)):
-        subjects = ("member",)  # a grant without a subject is about members (DESIGN.md §6)
+        subjects = ("member",)  # a grant without a subject is about members (docs/semantics.md §4.1)
     common = dict(items=ids(node.items, "item"), subjects=subjects,
                   recipients=ids(node.recipients, "party"), purposes=ids(node.purposes, "purpose"),
                   declared=bool(node.purposes is not None and node.purposes.declared))
@@ -171,12 +171,12 @@ def _under(policy: RefPolicy, term: str | None, ancestor: str) -> bool:
 
 
 def _covers(policy, written, value) -> bool:
-    """A grant's terms cover a value that is one of them or a descendant (§3)."""
+    """A grant's terms cover a value that is one of them or a descendant (docs/semantics.md §1.3)."""
     return written is None or any(_under(policy, value, w) for w in written)
 
 
 def _overlaps(policy, written, value) -> bool:
-    """A bar's terms overlap a value that is one of them, a descendant or an ancestor."""
+    """A bar's terms overlap a value that is one of them, a descendant or an ancestor (§1.3)."""
     return written is None or any(_under(policy, value, w) or _under(policy, w, value) for w in written)
 
 
@@ -202,7 +202,7 @@ def _scenario(data: Mapping[str, Any]) -> _Scenario:
                      data.get("exception"))
 
 
-# ---- deciding (docs/language.md, "How a scenario is decided") ----------------------------------
+# ---- deciding (docs/semantics.md §5) -------------------------------------------------------
 def reference_decide(ref: RefPolicy, scenario: Mapping[str, Any]) -> RefDecision:
     """Decide a JSON-contract scenario (ids resolved): item by item, permitted only if every
     item is; on a deny, whether the same scenario with consent would be permitted."""

@@ -1,0 +1,182 @@
+"""The evaluator: decides scenarios against one compiled ruleset, and owns every cache.
+
+A compiled :class:`~coopcheck.core.ruleset.Ruleset` is immutable. What is worth remembering
+while deciding — the decision tables (:mod:`coopcheck.core.tables`), the names already
+resolved, the fast path's answers — belongs to an :class:`Evaluator`, with stated bounds:
+
+- decision tables: one plan per ``(action, subject, item)`` key that is asked, one cell per
+  class of scenarios in it — bounded by the vocabulary, not by the traffic;
+- resolved names: up to :data:`NAME_LIMIT` ``(name, kind)`` pairs;
+- the fast path's answers (:meth:`Evaluator.permits`): up to :data:`VERDICT_LIMIT` scenarios.
+
+Past a bound nothing more is stored and answers come from the tables. Every cached value is a
+pure function of its key and the ruleset, so a cache never changes an answer; two threads that
+fill the same entry store equal values, each store one assignment. :func:`evaluator_for` gives
+the one evaluator the library shares per ruleset (it lives as long as the ruleset does).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any, Mapping
+
+from coopcheck.core.decision import Decision, ItemDecision
+from coopcheck.core.kinds import Basis, Effect
+from coopcheck.core.ruleset import Ruleset
+from coopcheck.core.scenario import Scenario, scenario_from_dict
+from coopcheck.core.semantics import decide_item
+from coopcheck.core.tables import KeyPlan, build_plan, rebind
+
+#: How many scenario answers the fast path remembers per evaluator.
+VERDICT_LIMIT = 1 << 16
+#: How many resolved ``(name, kind)`` pairs an evaluator remembers.
+NAME_LIMIT = 1 << 14
+
+
+class Evaluator:
+    """Decides scenarios against one compiled ruleset; holds the decision tables and caches.
+
+    >>> from coopcheck.core.api import load_policy
+    >>> ev = Evaluator(load_policy("aizu"))
+    >>> sc = ev.scenario({"action": "share", "data": ["購買履歴"], "recipient": "日本生協連", "purpose": "delivery"})
+    >>> d = ev.decide(sc)
+    >>> d.decision, d.basis, ev.permits(sc)
+    ('permit', 'joint_use', True)
+    """
+
+    __slots__ = ("ruleset", "_plans", "_cells_source", "_verdicts", "_names", "__weakref__")
+
+    def __init__(self, ruleset: Ruleset):
+        self.ruleset = ruleset
+        self._plans: dict[tuple, KeyPlan] = {}
+        self._cells_source: dict[tuple, Scenario] = {}
+        self._verdicts: dict[tuple, bool] = {}
+        self._names: dict[tuple, str] = {}
+
+    def __repr__(self) -> str:
+        return (f"Evaluator(coop={self.ruleset.coop!r}, plans={len(self._plans)}, "
+                f"verdicts={len(self._verdicts)}, names={len(self._names)})")
+
+    # ---- scenarios ---------------------------------------------------------------------------
+    def resolve(self, name: str, kind) -> str:
+        """The id of the term of ``kind`` called ``name`` (remembered, up to :data:`NAME_LIMIT`);
+        raises :class:`~coopcheck.core.vocabulary.UnknownTerm`."""
+        key = (name, kind)
+        known = self._names.get(key)
+        if known is None:
+            known = self.ruleset.vocabulary.resolve(name, kind)
+            if len(self._names) < NAME_LIMIT:
+                self._names[key] = known
+        return known
+
+    def scenario(self, mapping: Mapping[str, Any]) -> Scenario:
+        """A validated :class:`Scenario` from a dict in the JSON contract (raises
+        :class:`~coopcheck.dsl.errors.CoopcheckError` on bad input)."""
+        return scenario_from_dict(mapping, self.ruleset.vocabulary, coop=self.ruleset.coop, resolve=self.resolve)
+
+    # ---- the tables --------------------------------------------------------------------------
+    def plan(self, action: str, subject: str, item: str) -> KeyPlan:
+        """The decision table of one key, built on first use."""
+        key = (action, subject, item)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans.setdefault(key, build_plan(self.ruleset, action, subject, item))
+        return plan
+
+    def item(self, sc: Scenario, item: str, consent: bool) -> ItemDecision:
+        """The decision for one item of the scenario (with ``consent`` in place of the
+        scenario's), from its key's table; the cell is filled by full evaluation on first use."""
+        plan = self._plans.get((sc.action, sc.subject, item))
+        if plan is None:
+            plan = self.plan(sc.action, sc.subject, item)
+        i = plan.cell(sc.recipient, sc.purpose, consent, sc.exception)
+        asked = sc if consent == sc.consent else sc.with_consent()
+        cell = plan.cells[i] if i is not None else None
+        if cell is None:
+            found = decide_item(self.ruleset, asked, item)
+            if i is not None:
+                plan.cells[i] = (found, asked)
+            return found
+        found, source = cell
+        return rebind(found, source, asked)
+
+    def _item_permitted(self, sc: Scenario, item: str, consent: bool) -> bool:
+        plan = self._plans.get((sc.action, sc.subject, item))
+        if plan is not None:
+            i = plan.cell(sc.recipient, sc.purpose, consent, sc.exception)
+            if i is not None:
+                cell = plan.cells[i]
+                if cell is not None:
+                    return cell[0].decision == Effect.PERMIT
+        return self.item(sc, item, consent).decision == Effect.PERMIT
+
+    # ---- decisions ---------------------------------------------------------------------------
+    def decide(self, sc: Scenario) -> Decision:
+        """Decide a scenario: item by item, permitted only if every item is (docs/semantics.md
+        §5.3). The decision carries its explanation, read from the tables."""
+        rs = self.ruleset
+        items = sc.items
+        if len(items) == 1:
+            one = self.item(sc, items[0], sc.consent)
+            if one.decision == Effect.PERMIT:
+                return Decision(rs.coop, Effect.PERMIT, one.basis, one.obligations, one.citations, one.rules,
+                                None, (one,), sc, rs.vocabulary)
+            would = (not sc.consent) and self._item_permitted(sc, items[0], True)
+            return Decision(rs.coop, Effect.DENY, Basis.NONE, (), one.citations, one.rules, would, (one,), sc,
+                            rs.vocabulary)
+        results = tuple(self.item(sc, item, sc.consent) for item in items)
+        if all(r.decision == Effect.PERMIT for r in results):
+            bases = {r.basis for r in results}
+            basis = bases.pop() if len(bases) == 1 else Basis.MIXED
+            obligations = tuple(sorted({o for r in results for o in r.obligations}))
+            decisive = results
+            would = None
+            effect = Effect.PERMIT
+        else:
+            basis, obligations, effect = Basis.NONE, (), Effect.DENY
+            decisive = [r for r in results if r.decision != Effect.PERMIT]
+            would = (not sc.consent) and all(self._item_permitted(sc, item, True) for item in items)
+        rules = tuple(dict.fromkeys(rid for r in decisive for rid in r.rules))
+        citations = tuple(dict.fromkeys(c for r in decisive for c in r.citations))
+        return Decision(rs.coop, effect, basis, obligations, citations, rules, would, results, sc, rs.vocabulary)
+
+    def permits(self, sc: Scenario) -> bool:
+        """Whether the scenario is permitted: :meth:`decide`'s effect without building the
+        decision. Answers are remembered per scenario (up to :data:`VERDICT_LIMIT`)."""
+        verdicts = self._verdicts
+        try:
+            return verdicts[sc.key]
+        except KeyError:
+            pass
+        answer = all(self._item_permitted(sc, item, sc.consent) for item in sc.items)
+        if len(verdicts) < VERDICT_LIMIT:
+            verdicts[sc.key] = answer
+        return answer
+
+
+_SHARED: dict[int, tuple[weakref.ref, Evaluator]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def evaluator_for(ruleset: Ruleset) -> Evaluator:
+    """The evaluator the library shares for ``ruleset``: made on first use, dropped when the
+    ruleset is garbage-collected."""
+    found = _SHARED.get(id(ruleset))
+    if found is not None and found[0]() is ruleset:
+        return found[1]
+    with _SHARED_LOCK:
+        found = _SHARED.get(id(ruleset))
+        if found is not None and found[0]() is ruleset:
+            return found[1]
+        key = id(ruleset)
+        ev = Evaluator(ruleset)
+        _SHARED[key] = (weakref.ref(ruleset, lambda _ref, key=key: _forget(key, _ref)), ev)
+        return ev
+
+
+def _forget(key: int, ref: weakref.ref, shared: dict = _SHARED) -> None:
+    # ``shared`` is bound at definition: at interpreter exit the module's globals may be gone
+    found = shared.get(key)
+    if found is not None and found[0] is ref:
+        del shared[key]

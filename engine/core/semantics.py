@@ -243,7 +243,7 @@ def match_grant(rule: CompiledRule, ruleset: Ruleset, sc: Scenario, item: str) -
     """How a grant (or a closed list read as a grant) indexed for the key stands towards it."""
     basis = grant_basis(rule, ruleset, sc, item)
     if basis is None:
-        return Match(rule, Standing.MISSES, outside=tuple(grant_outside(rule, ruleset, sc, item)))
+        return Match(rule, Standing.MISSES)  # what fell outside: grant_parts_outside
     return Match(rule, Standing.GRANTS, basis)
 
 

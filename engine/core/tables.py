@@ -6,7 +6,7 @@ purposes), and — for what a deny says was missing — the unconditional grants
 (the near misses). Those rules split the recipients and purposes into a few *classes*: values
 that every one of them treats alike. So for each key a :class:`KeyPlan` maps a recipient and a
 purpose to their class, and keeps one cell per ``(recipient class, purpose class, consent,
-legal exception)``: the item's :class:`~coopcheck.core.decision.ItemDecision`, with its deciding
+legal-exception class)``: the item's :class:`~coopcheck.core.decision.ItemDecision`, with its deciding
 rules, citations, obligations and reasons, computed once by the full evaluation
 (:func:`coopcheck.core.semantics.decide_item`) the first time a scenario of that cell is asked.
 
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from attrs import evolve
 
 from coopcheck.core.decision import ItemDecision
-from coopcheck.core.kinds import Action, Dimension, RuleKind
+from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, Dimension, RuleKind
 from coopcheck.core.partition import partition
 from coopcheck.core.semantics import SHARE_VERBS
 
@@ -50,8 +50,8 @@ class KeyPlan:
     def __init__(self, recipients: dict, purposes: dict, exceptions: dict):
         self.recipients = recipients  # recipient id (or None) -> class offset
         self.purposes = purposes  # purpose id -> class offset
-        self.exceptions = exceptions  # legal-exception id (or None) -> index
-        self.stride = 2 * len(exceptions)  # cells per purpose class
+        self.exceptions = exceptions  # legal-exception id (or None) -> class index
+        self.stride = 2 * (max(exceptions.values()) + 1)  # cells per purpose class
         size = (max(recipients.values(), default=0) + max(purposes.values(), default=0)
                 + self.stride)
         self.cells: list = [None] * size
@@ -77,9 +77,9 @@ def classes(domain, sets: list, scale: int) -> dict:
     return {value: n * scale for n, members in enumerate(partition(domain, sets)) for value in members}
 
 
-def relevant_sets(ruleset: "Ruleset", action: str, subject: str, item: str) -> tuple[list, list]:
-    """The recipient sets and purpose sets whose membership can change the item decision (or
-    its explanation) of a scenario with this key."""
+def relevant_sets(ruleset: "Ruleset", action: str, subject: str, item: str) -> tuple[list, list, list]:
+    """The recipient sets, purpose sets and legal-exception sets whose membership can change
+    the item decision (or its explanation) of a scenario with this key."""
     key = (action, subject, item)
     rules = (list(ruleset.grant_index.get(key, ())) + list(ruleset.bar_index.get(key, ()))
              + list(ruleset.notice_index.get(key, ())))
@@ -87,11 +87,19 @@ def relevant_sets(ruleset: "Ruleset", action: str, subject: str, item: str) -> t
     rules += ruleset.bar_index.get((Action.USE, subject, item), ())
     purpose_sets = [ruleset.declared.get((subject, item), frozenset())]
     recipient_sets = []
+    # a legal exception matters by whether one is claimed at all, whether the co-op honours
+    # it (and by which lines), and by the rules that name it
+    exceptions = ruleset.vocabulary.of_kind("exception")
+    exception_sets = [frozenset(exceptions), frozenset(ruleset.honoured)]
+    exception_sets += [frozenset(r.conditions) for found in ruleset.honoured.values() for r in found]
     for rule in rules:
         if rule.purposes is not None:
             purpose_sets.append(rule.purposes)
         if rule.recipients is not None:
             recipient_sets.append(rule.recipients)
+        for code in (*rule.exceptions, *rule.conditions):
+            if code not in (CONSENT, ANY_EXCEPTION):
+                exception_sets.append(frozenset({code}))
     # the near misses a default deny lists: unconditional grants of the action, anywhere
     for rule in ruleset.rules:
         if rule.kind in (RuleKind.GRANT, RuleKind.CLOSED) and action in rule.actions and not rule.conditions:
@@ -99,17 +107,15 @@ def relevant_sets(ruleset: "Ruleset", action: str, subject: str, item: str) -> t
                 purpose_sets.append(rule.purposes)
             if rule.verb in SHARE_VERBS and rule.recipients is not None:
                 recipient_sets.append(rule.recipients)
-    return recipient_sets, purpose_sets
+    return recipient_sets, purpose_sets, exception_sets
 
 
 def build_plan(ruleset: "Ruleset", action: str, subject: str, item: str) -> KeyPlan:
     """The plan of one key: the classes its rules tell apart, with empty cells."""
-    recipient_sets, purpose_sets = relevant_sets(ruleset, action, subject, item)
+    recipient_sets, purpose_sets, exception_sets = relevant_sets(ruleset, action, subject, item)
     vocab = ruleset.vocabulary
-    exceptions = {None: 0}
-    for i, exc in enumerate(vocab.of_kind("exception"), 1):
-        exceptions[exc] = i
-    stride = 2 * len(exceptions)
+    exceptions = classes([None, *vocab.of_kind("exception")], exception_sets, 1)
+    stride = 2 * (max(exceptions.values()) + 1)
     purposes = classes(vocab.of_kind("purpose"), purpose_sets, stride)
     npurposes = len(set(purposes.values())) or 1
     recipients = classes([None, *vocab.of_kind("party")], recipient_sets, stride * npurposes)

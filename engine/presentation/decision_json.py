@@ -51,22 +51,28 @@ def decision_json(decision: Decision, lang: str = "en", reasons: list[str] | Non
 
 
 class DecisionWriter:
-    """Writes decisions as JSON lines in one language, remembering the sentences it wrote
-    (up to :data:`SENTENCE_LIMIT`). Not shared between threads."""
+    """Writes decisions as JSON lines in one language: each line is exactly
+    ``json.dumps(decision_json(d, lang), ensure_ascii=False)``, assembled from pieces it has
+    already encoded. It remembers (each table up to :data:`SENTENCE_LIMIT` entries) the
+    sentence of each reason in its scenario's terms, the encoded form of each sentence and
+    list of ids, and the encoded ``items`` of each item decision a decision table shares.
+    Not shared between threads."""
 
-    __slots__ = ("lang", "_sentences", "_dumps")
+    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_encode")
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self._sentences: dict[tuple, str] = {}
-        self._dumps = json.JSONEncoder(ensure_ascii=False).encode
+        self._encoded: dict = {}  # sentence or tuple of ids -> its JSON text
+        self._items: dict[int, tuple] = {}  # id(item decision) -> (the item decision, its JSON text)
+        self._encode = json.JSONEncoder(ensure_ascii=False).encode
 
     def reasons(self, decision: Decision) -> list[str]:
         """The decision's reasons as sentences."""
         sc = decision.scenario
-        # a sentence depends on the reason and on the scenario's terms (and on the vocabulary,
-        # the same for every decision of one policy: the co-op is part of the key)
-        context = (decision.coop, id(decision.vocabulary), sc.action, sc.subject, sc.recipient, sc.purpose, sc.exception)
+        # a sentence depends on the reason, the scenario's terms and the vocabulary that labels them
+        context = (decision.coop, id(decision.vocabulary), sc.action, sc.subject, sc.recipient, sc.purpose,
+                   sc.exception)
         out = []
         sentences = self._sentences
         for item in decision.items:
@@ -86,9 +92,42 @@ class DecisionWriter:
         """The decision contract of one decision."""
         return decision_json(decision, self.lang, self.reasons(decision))
 
+    def _text(self, value) -> str:
+        """The JSON text of a string or a tuple of strings, remembered."""
+        found = self._encoded.get(value)
+        if found is None:
+            found = self._encode(list(value) if isinstance(value, tuple) else value)
+            if len(self._encoded) < SENTENCE_LIMIT:
+                self._encoded[value] = found
+        return found
+
+    def _items_text(self, items) -> str:
+        out = []
+        table = self._items
+        for item in items:
+            found = table.get(id(item))
+            if found is None or found[0] is not item:
+                found = (item, self._encode(item_json(item)))  # the entry keeps ``item`` alive: ids stay unique
+                if len(table) < SENTENCE_LIMIT:
+                    table[id(item)] = found
+            out.append(found[1])
+        return "[" + ", ".join(out) + "]"
+
     def line(self, decision: Decision) -> str:
         """One decision as a line of JSON (no newline)."""
-        return self._dumps(self.to_json(decision))
+        text = self._text
+        would = decision.would_permit_with_consent
+        reasons = "[" + ", ".join(text(r) for r in self.reasons(decision)) + "]"
+        return "".join((
+            '{"coop": ', self._encode(decision.coop),
+            ', "decision": "', decision.decision.value, '", "basis": "', decision.basis.value,
+            '", "obligations": ', text(decision.obligations),
+            ', "citations": ', text(decision.citations),
+            ', "reasons": ', reasons,
+            ', "would_permit_with_consent": ', "null" if would is None else "true" if would else "false",
+            ', "items": ', self._items_text(decision.items),
+            ', "rules": ', text(decision.rules),
+            ', "scenario": ', self._encode(decision.scenario.to_json()), "}"))
 
     def lines(self, decisions: Iterable[Decision]) -> Iterable[str]:
         """Each decision as a line of JSON."""

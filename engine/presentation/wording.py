@@ -69,15 +69,31 @@ TEMPLATES = {
 }
 
 
+#: Terms as displayed, per vocabulary and language: id(vocabulary) -> (the vocabulary, {lang: {id: text}}).
+#: An entry keeps its vocabulary alive, so an id is never reused for another one while cached.
+_SHOWN: dict[int, tuple] = {}
+
+
 def term(decision, tid: str | None, lang: str = "en") -> str:
     """A term for display: ``id (label)`` in English, ``label (id)`` in Japanese."""
     if tid is None:
         return "—"
     vocab = decision.vocabulary
-    label = vocab.label(tid) if vocab is not None else None
-    if not label:
-        return f"`{tid}`"
-    return f"「{label}」({tid})" if lang == "ja" else f"`{tid}` ({label})"
+    entry = _SHOWN.get(id(vocab))
+    if entry is None or entry[0] is not vocab:
+        entry = (vocab, {"en": {}, "ja": {}})
+        if len(_SHOWN) < 64:
+            _SHOWN[id(vocab)] = entry
+    shown = entry[1]["ja" if lang == "ja" else "en"]
+    text = shown.get(tid)
+    if text is None:
+        label = vocab.label(tid) if vocab is not None else None
+        if not label:
+            text = f"`{tid}`"
+        else:
+            text = f"「{label}」({tid})" if lang == "ja" else f"`{tid}` ({label})"
+        shown[tid] = text
+    return text
 
 
 def _rule(reason) -> str:
@@ -89,35 +105,61 @@ def reason_texts(decision, lang: str = "en") -> list[str]:
     return [render_reason(r, decision, lang) for r in decision.reasons]
 
 
+class _ReasonWords(dict):
+    """The words a reason's template asks for, each worked out on first use (a template
+    names only a few of them)."""
+
+    def __init__(self, reason, decision, lang: str, templates: dict):
+        super().__init__()
+        self.reason, self.decision, self.lang, self.t = reason, decision, lang, templates
+
+    def tm(self, tid) -> str:
+        return term(self.decision, tid, self.lang)
+
+    def listing(self, ids) -> str:
+        if not ids:
+            return self.t["anything"]
+        return ("、" if self.lang == "ja" else ", ").join(map(self.tm, ids))
+
+    def __missing__(self, key: str) -> str:
+        reason, sc = self.reason, self.decision.scenario
+        if key == "item":
+            value = self.tm(reason.item)
+        elif key == "rule":
+            value = _rule(reason)
+        elif key in ("purpose", "subject", "recipient", "exception"):
+            value = self.tm(getattr(sc, key))
+        elif key == "value":
+            value = self.tm(reason.value)
+        elif key == "allowed":
+            value = self.listing(reason.allowed)
+        elif key == "action":
+            value = ACTION_WORDS[self.lang][sc.action]
+        elif key == "dimension":
+            value = DIMENSION_WORDS[self.lang].get(reason.dimension or "", "")
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
 def render_reason(reason, decision, lang: str = "en") -> str:
     """One reason as a sentence in ``lang`` (``en`` or ``ja``)."""
-    t = TEMPLATES["ja" if lang == "ja" else "en"]
     lang = "ja" if lang == "ja" else "en"
-    sc = decision.scenario
-
-    def tm(tid):
-        return term(decision, tid, lang)
-
-    def listing(ids):
-        return "、".join(map(tm, ids)) if lang == "ja" and ids else ", ".join(map(tm, ids)) if ids else t["anything"]
-
-    def cond(code):
-        return t["consent"] if code == "consent" else t["any_exception"] if code == "*" else tm(code)
-
-    args = dict(item=tm(reason.item), rule=_rule(reason), purpose=tm(sc.purpose), subject=tm(sc.subject),
-                recipient=tm(sc.recipient), exception=tm(sc.exception), value=tm(reason.value),
-                allowed=listing(reason.allowed), action=ACTION_WORDS[lang][sc.action],
-                dimension=DIMENSION_WORDS[lang].get(reason.dimension or "", ""))
+    t = TEMPLATES[lang]
+    args = _ReasonWords(reason, decision, lang, t)
     code = reason.code
     if code == "permitted":
-        args["how"] = t[f"how.{reason.basis}"].format(**args)
+        args["how"] = t[f"how.{reason.basis}"].format_map(args)
     elif code == "prohibited":
         if not reason.exceptions:
             code = "prohibited_outright"
-        args["unless"] = t["or"].join(cond(e) for e in reason.exceptions)
+        args["unless"] = t["or"].join(
+            t["consent"] if e == "consent" else t["any_exception"] if e == "*" else args.tm(e)
+            for e in reason.exceptions)
     elif code == "no_grant":
-        args["target"] = t["target"].format(**args) if sc.action == "share" else ""
-    return t[code].format(**args)
+        args["target"] = t["target"].format_map(args) if decision.scenario.action == "share" else ""
+    return t[code].format_map(args)
 
 
 # ---- explanations (coopcheck.analysis.explain) ---------------------------------------------------------

@@ -26,7 +26,7 @@ from coopcheck.core.kinds import Basis, Effect
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.scenario import Scenario, scenario_from_dict
 from coopcheck.core.semantics import decide_item
-from coopcheck.core.tables import KeyPlan, build_plan, rebind
+from coopcheck.core.tables import KeyPlan, build_plan, rebind, term_classes
 
 #: How many scenario answers the fast path remembers per evaluator.
 VERDICT_LIMIT = 1 << 16
@@ -45,14 +45,15 @@ class Evaluator:
     ('permit', 'joint_use', True)
     """
 
-    __slots__ = ("ruleset", "_plans", "_cells_source", "_verdicts", "_names", "__weakref__")
+    __slots__ = ("ruleset", "_plans", "_verdicts", "_names", "_items", "_subjects", "__weakref__")
 
     def __init__(self, ruleset: Ruleset):
         self.ruleset = ruleset
         self._plans: dict[tuple, KeyPlan] = {}
-        self._cells_source: dict[tuple, Scenario] = {}
         self._verdicts: dict[tuple, bool] = {}
         self._names: dict[tuple, str] = {}
+        # each item's and subject's class representative (tables.term_classes)
+        self._items, self._subjects = term_classes(ruleset)
 
     def __repr__(self) -> str:
         return (f"Evaluator(coop={self.ruleset.coop!r}, plans={len(self._plans)}, "
@@ -77,32 +78,33 @@ class Evaluator:
 
     # ---- the tables --------------------------------------------------------------------------
     def plan(self, action: str, subject: str, item: str) -> KeyPlan:
-        """The decision table of one key, built on first use."""
-        key = (action, subject, item)
+        """The decision table of one key (shared by the items and subjects of its classes),
+        built on first use."""
+        key = (action, self._subjects.get(subject, subject), self._items.get(item, item))
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans.setdefault(key, build_plan(self.ruleset, action, subject, item))
+            plan = self._plans.setdefault(key, build_plan(self.ruleset, *key))
         return plan
 
     def item(self, sc: Scenario, item: str, consent: bool) -> ItemDecision:
         """The decision for one item of the scenario (with ``consent`` in place of the
         scenario's), from its key's table; the cell is filled by full evaluation on first use."""
-        plan = self._plans.get((sc.action, sc.subject, item))
+        plan = self._plans.get((sc.action, self._subjects.get(sc.subject), self._items.get(item)))
         if plan is None:
             plan = self.plan(sc.action, sc.subject, item)
         i = plan.cell(sc.recipient, sc.purpose, consent, sc.exception)
         asked = sc if consent == sc.consent else sc.with_consent()
         cell = plan.cells[i] if i is not None else None
         if cell is None:
-            found = decide_item(self.ruleset, asked, item)
+            found = decide_item(self.ruleset, asked, item, candidates=plan.near_misses)
             if i is not None:
-                plan.cells[i] = (found, asked)
+                plan.cells[i] = (found, asked, item)
             return found
-        found, source = cell
-        return rebind(found, source, asked)
+        found, source, source_item = cell
+        return rebind(found, source, source_item, asked, item)
 
     def _item_permitted(self, sc: Scenario, item: str, consent: bool) -> bool:
-        plan = self._plans.get((sc.action, sc.subject, item))
+        plan = self._plans.get((sc.action, self._subjects.get(sc.subject), self._items.get(item)))
         if plan is not None:
             i = plan.cell(sc.recipient, sc.purpose, consent, sc.exception)
             if i is not None:

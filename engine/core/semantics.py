@@ -289,7 +289,8 @@ def matches(ruleset: Ruleset, sc: Scenario, item: str) -> tuple[list[Match], lis
 # ---- the authorizer: combining the matches of one item -------------------------------------------
 
 def combine(ruleset: Ruleset, sc: Scenario, item: str, bars: list[Match], grants: list[Match],
-            honour: list[Match], notices: list[Match], *, near_misses: bool = True) -> ItemDecision:
+            honour: list[Match], notices: list[Match], *, near_misses: bool = True,
+            candidates: tuple | None = None) -> ItemDecision:
     """The decision for one item from its rules' matches (docs/semantics.md §5): a blocking bar
     denies; otherwise the best basis permits, with the obligations of the deciding grants, the
     requirements met and the notices; otherwise deny, saying what was missing."""
@@ -300,17 +301,17 @@ def combine(ruleset: Ruleset, sc: Scenario, item: str, bars: list[Match], grants
         return ItemDecision(item, Effect.DENY, Basis.NONE, tuple(r.id for r in rules), citations(rules), (), reasons)
     lifted = [m.rule for m in bars if m.standing == Standing.LIFTED]
     excused = [m.rule for m in bars if m.standing == Standing.EXCUSED]
-    candidates = [m for m in grants + honour if m.standing == Standing.GRANTS]
-    if not candidates:
+    granting = [m for m in grants + honour if m.standing == Standing.GRANTS]
+    if not granting:
         reasons = [Reason("no_grant", item)]
         if sc.exception and not honour:
             reasons.append(Reason("not_honoured", item, value=sc.exception))
         if near_misses:
-            reasons.extend(near_miss_reasons(ruleset, sc, item))
+            reasons.extend(near_miss_reasons(ruleset, sc, item, candidates=candidates))
         return ItemDecision(item, Effect.DENY, Basis.NONE, (), (), (), tuple(reasons))
-    best = min(BASIS_RANK[m.basis] for m in candidates)
+    best = min(BASIS_RANK[m.basis] for m in granting)
     reported = BASIS_ORDER[best]
-    deciding = [m.rule for m in candidates if BASIS_RANK[m.basis] == best]
+    deciding = [m.rule for m in granting if BASIS_RANK[m.basis] == best]
     basis = reported
     if sc.action == Action.COLLECT and basis == Basis.PURPOSE and (lifted or excused):
         # a requirement had to be met: what met it made the collection lawful
@@ -345,33 +346,57 @@ def citations(rules: Iterable[CompiledRule]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.citation for r in rules if r.citation))
 
 
-def near_miss_reasons(ruleset: Ruleset, sc: Scenario, item: str, limit: int = NEAR_MISSES) -> list[Reason]:
-    """Unconditional grants (closed lists read as grants included) that reach the scenario on
-    every part but one, in rule order, up to ``limit``: what a default deny says was missing."""
+def near_miss_candidates(ruleset: Ruleset, action: str, subject: str, item: str) -> tuple[tuple, ...]:
+    """The unconditional grants (closed lists read as grants included) of ``action`` that can be
+    a near miss for a scenario with this key, in rule order, each with the part it already
+    misses by item or subject (or None): a rule that misses on both can never be one."""
     vocab = ruleset.vocabulary
-    found: list[Reason] = []
+    out = []
     for rule in ruleset.rules:
-        if rule.kind not in (RuleKind.GRANT, RuleKind.CLOSED) or sc.action not in rule.actions or rule.conditions:
+        if rule.kind not in (RuleKind.GRANT, RuleKind.CLOSED) or action not in rule.actions or rule.conditions:
             continue
-        misses = list(grant_outside(rule, ruleset, sc, item))
+        misses = []
         if item not in vocab.down(rule.written["items"]):
             misses.append(Miss(Dimension.ITEM, item, rule.written["items"]))
         subjects = rule.written["subjects"]  # empty: any subject
-        if subjects and sc.subject not in vocab.down(subjects):
-            misses.append(Miss(Dimension.SUBJECT, sc.subject, subjects))
+        if subjects and subject not in vocab.down(subjects):
+            misses.append(Miss(Dimension.SUBJECT, subject, subjects))
+        if len(misses) <= 1:
+            out.append((rule, misses[0] if misses else None))
+    return tuple(out)
+
+
+def near_miss_reasons(ruleset: Ruleset, sc: Scenario, item: str, limit: int = NEAR_MISSES,
+                      candidates: tuple | None = None) -> list[Reason]:
+    """Unconditional grants (closed lists read as grants included) that reach the scenario on
+    every part but one, in rule order, up to ``limit``: what a default deny says was missing.
+    ``candidates`` are :func:`near_miss_candidates` for the scenario's key, when known."""
+    if candidates is None:
+        candidates = near_miss_candidates(ruleset, sc.action, sc.subject, item)
+    found: list[Reason] = []
+    for rule, static in candidates:
+        misses = list(grant_outside(rule, ruleset, sc, item))
+        if static is not None:
+            misses.append(static)
         if len(misses) == 1:
             miss = misses[0]
-            found.append(Reason("near_miss", item, rule.id, rule.citation, dimension=miss.part, value=miss.asked,
+            # a static miss was found for the key's representative: name this scenario's own term
+            miss_value = item if miss.part == Dimension.ITEM else sc.subject if miss.part == Dimension.SUBJECT \
+                else miss.asked
+            found.append(Reason("near_miss", item, rule.id, rule.citation, dimension=miss.part, value=miss_value,
                                 allowed=tuple(miss.allowed)))
             if len(found) >= limit:
                 break
     return found
 
 
-def decide_item(ruleset: Ruleset, sc: Scenario, item: str, near_misses: bool = True) -> ItemDecision:
+def decide_item(ruleset: Ruleset, sc: Scenario, item: str, near_misses: bool = True,
+                candidates: tuple | None = None) -> ItemDecision:
     """Decide one data item of a scenario by full evaluation of the rules indexed for it: the
-    specification the decision tables (:mod:`coopcheck.core.tables`) cache."""
-    return combine(ruleset, sc, item, *matches(ruleset, sc, item), near_misses=near_misses)
+    specification the decision tables (:mod:`coopcheck.core.tables`) cache. ``candidates``:
+    the key's :func:`near_miss_candidates`, when known."""
+    return combine(ruleset, sc, item, *matches(ruleset, sc, item), near_misses=near_misses,
+                   candidates=candidates)
 
 
 def written(rule: CompiledRule, part: Dimension) -> tuple[str, ...]:

@@ -23,12 +23,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from attrs import evolve
-
-from coopcheck.core.decision import ItemDecision
+from coopcheck.core.decision import ItemDecision, Reason
 from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, Dimension, RuleKind
 from coopcheck.core.partition import partition
-from coopcheck.core.semantics import SHARE_VERBS
+from coopcheck.core.semantics import SHARE_VERBS, near_miss_candidates
 
 if TYPE_CHECKING:  # pragma: no cover
     from coopcheck.core.ruleset import Ruleset
@@ -45,9 +43,10 @@ class KeyPlan:
     threads filling the same cell compute equal values, and each store is one assignment).
     """
 
-    __slots__ = ("recipients", "purposes", "exceptions", "stride", "cells")
+    __slots__ = ("recipients", "purposes", "exceptions", "stride", "cells", "near_misses")
 
-    def __init__(self, recipients: dict, purposes: dict, exceptions: dict):
+    def __init__(self, recipients: dict, purposes: dict, exceptions: dict, near_misses: tuple = ()):
+        self.near_misses = near_misses  # the key's near-miss candidates (semantics.near_miss_candidates)
         self.recipients = recipients  # recipient id (or None) -> class offset
         self.purposes = purposes  # purpose id -> class offset
         self.exceptions = exceptions  # legal-exception id (or None) -> class index
@@ -119,25 +118,65 @@ def build_plan(ruleset: "Ruleset", action: str, subject: str, item: str) -> KeyP
     purposes = classes(vocab.of_kind("purpose"), purpose_sets, stride)
     npurposes = len(set(purposes.values())) or 1
     recipients = classes([None, *vocab.of_kind("party")], recipient_sets, stride * npurposes)
-    return KeyPlan(recipients, purposes, exceptions)
+    return KeyPlan(recipients, purposes, exceptions, near_miss_candidates(ruleset, action, subject, item))
 
 
-def rebind(decision: ItemDecision, source: "Scenario", sc: "Scenario") -> ItemDecision:
-    """The item decision a cell holds (worked out for ``source``), told for ``sc``: the
-    recipient, purpose and legal exception its reasons name are ``sc``'s own."""
-    if (source.recipient, source.purpose, source.exception) == (sc.recipient, sc.purpose, sc.exception):
+def term_classes(ruleset: "Ruleset") -> tuple[dict, dict]:
+    """The representative of each data item's class and of each subject's class: items (and
+    subjects) that every rule, every declared purpose and every near miss treats alike decide
+    alike, so their scenarios share one decision table. Maps each id to the first id of its
+    class."""
+    vocab = ruleset.vocabulary
+    items, subjects = vocab.of_kind("item"), vocab.of_kind("subject")
+    item_sets, subject_sets = [], []
+    for rule in ruleset.rules:
+        item_sets.append(rule.items)
+        subject_sets.append(rule.subjects)
+        if rule.kind in (RuleKind.GRANT, RuleKind.CLOSED):  # a closed list's grant; near misses
+            item_sets.append(vocab.down(rule.written["items"]))
+            if rule.written["subjects"]:
+                subject_sets.append(vocab.down(rule.written["subjects"]))
+    by_subject: dict = {}
+    by_item: dict = {}
+    for (subject, item), purposes in ruleset.declared.items():
+        by_subject.setdefault((subject, purposes), set()).add(item)
+        by_item.setdefault((item, purposes), set()).add(subject)
+    item_sets += [frozenset(v) for v in by_subject.values()]
+    subject_sets += [frozenset(v) for v in by_item.values()]
+    item_rep = {i: members[0] for members in partition(items, item_sets) for i in members}
+    subject_rep = {s: members[0] for members in partition(subjects, subject_sets) for s in members}
+    return item_rep, subject_rep
+
+
+def rebind(decision: ItemDecision, source: "Scenario", source_item: str, sc: "Scenario", item: str) -> ItemDecision:
+    """The item decision a cell holds (worked out for item ``source_item`` of ``source``), told
+    for item ``item`` of ``sc``: the item, subject, recipient, purpose and legal exception its
+    reasons name are ``sc``'s own."""
+    if (source_item == item and source.subject == sc.subject and source.recipient == sc.recipient
+            and source.purpose == sc.purpose and source.exception == sc.exception):
         return decision
-    changed = False
-    reasons = []
-    for r in decision.reasons:
-        if r.dimension == Dimension.RECIPIENT and r.value != sc.recipient:
-            r = evolve(r, value=sc.recipient)
-            changed = True
-        elif r.dimension == Dimension.PURPOSE and r.value != sc.purpose:
-            r = evolve(r, value=sc.purpose)
-            changed = True
-        elif r.code in _EXCEPTION_VALUED and r.value != sc.exception:
-            r = evolve(r, value=sc.exception)
-            changed = True
-        reasons.append(r)
-    return evolve(decision, reasons=tuple(reasons)) if changed else decision
+    reasons = tuple(_bind(r, sc, item) for r in decision.reasons)
+    if source_item == item and all(a is b for a, b in zip(reasons, decision.reasons)):
+        return decision
+    return ItemDecision(item, decision.decision, decision.basis, decision.rules, decision.citations,
+                        decision.obligations, reasons)
+
+
+def _bind(r: Reason, sc: "Scenario", item: str) -> Reason:
+    dimension = r.dimension
+    if dimension == Dimension.RECIPIENT:
+        value = sc.recipient
+    elif dimension == Dimension.PURPOSE:
+        value = sc.purpose
+    elif dimension == Dimension.ITEM:
+        value = item
+    elif dimension == Dimension.SUBJECT:
+        value = sc.subject
+    elif r.code in _EXCEPTION_VALUED:
+        value = sc.exception
+    else:
+        value = r.value
+    new_item = item if r.item is not None else None
+    if value == r.value and new_item == r.item:
+        return r
+    return Reason(r.code, new_item, r.rule, r.citation, r.basis, dimension, value, r.allowed, r.exceptions)

@@ -12,7 +12,7 @@ import json
 from typing import Iterable
 
 from coopcheck.core.decision import CONSENT_WOULD_PERMIT, Decision, ItemDecision
-from coopcheck.presentation.wording import reason_texts, render_reason
+from coopcheck.presentation.wording import reason_texts, render_reason, sentence_fields
 
 #: How many sentences a :class:`DecisionWriter` remembers.
 SENTENCE_LIMIT = 1 << 16
@@ -70,14 +70,14 @@ class DecisionWriter:
     def reasons(self, decision: Decision) -> list[str]:
         """The decision's reasons as sentences."""
         sc = decision.scenario
-        # a sentence depends on the reason, the scenario's terms and the vocabulary that labels them
-        context = (decision.coop, id(decision.vocabulary), sc.action, sc.subject, sc.recipient, sc.purpose,
-                   sc.exception)
+        # a sentence depends on the reason, the scenario terms it names and the vocabulary that
+        # labels them (kept alive by the decision tables, so its id is not reused meanwhile)
+        vocab = id(decision.vocabulary)
         out = []
         sentences = self._sentences
         for item in decision.items:
             for r in item.reasons:
-                key = (r, context)
+                key = (r, vocab, tuple(getattr(sc, f) for f in sentence_fields(r)))
                 text = sentences.get(key)
                 if text is None:
                     text = render_reason(r, decision, self.lang)

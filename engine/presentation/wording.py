@@ -100,6 +100,20 @@ def _rule(reason) -> str:
     return f"{reason.rule} [{reason.citation}]" if reason.citation else (reason.rule or "—")
 
 
+#: The scenario fields a reason's sentence names besides the reason's own fields (by code;
+#: for ``permitted`` by basis). Two scenarios that agree on them get the same sentence.
+_SENTENCE_FIELDS = {"no_grant": ("action", "subject", "recipient", "purpose")}
+_PERMITTED_FIELDS = {"purpose": ("purpose",), "joint_use": ("recipient",), "entrustment": ("recipient",),
+                     "legal_exception": ("exception",), "consent": ()}
+
+
+def sentence_fields(reason) -> tuple[str, ...]:
+    """The scenario fields (besides the reason's own) that the reason's sentence names."""
+    if reason.code == "permitted":
+        return _PERMITTED_FIELDS.get(reason.basis, ("action", "subject", "recipient", "purpose", "exception"))
+    return _SENTENCE_FIELDS.get(reason.code, ())
+
+
 def reason_texts(decision, lang: str = "en") -> list[str]:
     """A decision's reasons as sentences in ``lang``."""
     return [render_reason(r, decision, lang) for r in decision.reasons]

@@ -173,7 +173,7 @@ def evaluator_for(ruleset: Ruleset) -> Evaluator:
             return found[1]
         key = id(ruleset)
         ev = Evaluator(ruleset)
-        _SHARED[key] = (weakref.ref(ruleset, lambda _ref, key=key: _forget(key, _ref)), ev)
+        _SHARED[key] = (weakref.ref(ruleset, lambda _ref, key=key, forget=_forget: forget(key, _ref)), ev)
         return ev
 
 

@@ -63,8 +63,8 @@ class DecisionWriter:
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self._sentences: dict[tuple, str] = {}
-        self._encoded: dict = {}  # sentence or tuple of ids -> its JSON text
-        self._items: dict[int, tuple] = {}  # id(item decision) -> (the item decision, its JSON text)
+        self._encoded: dict = {}  # a term, sentence or tuple of ids -> its JSON text
+        self._items: dict[tuple, str] = {}  # an item decision's JSON fields -> its JSON text
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
 
     def reasons(self, decision: Decision) -> list[str]:
@@ -105,13 +105,32 @@ class DecisionWriter:
         out = []
         table = self._items
         for item in items:
-            found = table.get(id(item))
-            if found is None or found[0] is not item:
-                found = (item, self._encode(item_json(item)))  # the entry keeps ``item`` alive: ids stay unique
+            key = (item.item, item.decision, item.basis, item.rules, item.citations)
+            found = table.get(key)
+            if found is None:
+                found = self._encode(item_json(item))
                 if len(table) < SENTENCE_LIMIT:
-                    table[id(item)] = found
-            out.append(found[1])
+                    table[key] = found
+            out.append(found)
         return "[" + ", ".join(out) + "]"
+
+    def _term(self, value) -> str:
+        if value is None:
+            return "null"
+        found = self._encoded.get(value)
+        if found is None:
+            found = self._encode(value)
+            if len(self._encoded) < SENTENCE_LIMIT:
+                self._encoded[value] = found
+        return found
+
+    def _scenario_text(self, sc) -> str:
+        term = self._term
+        return "".join((
+            '{"coop": ', term(sc.coop), ', "action": ', term(sc.action), ', "subject": ', term(sc.subject),
+            ', "data": ', self._text(sc.items), ', "recipient": ', term(sc.recipient),
+            ', "purpose": ', term(sc.purpose), ', "consent": ', "true" if sc.consent else "false",
+            ', "exception": ', term(sc.exception), "}"))
 
     def line(self, decision: Decision) -> str:
         """One decision as a line of JSON (no newline)."""
@@ -119,7 +138,7 @@ class DecisionWriter:
         would = decision.would_permit_with_consent
         reasons = "[" + ", ".join(text(r) for r in self.reasons(decision)) + "]"
         return "".join((
-            '{"coop": ', self._encode(decision.coop),
+            '{"coop": ', self._term(decision.coop),
             ', "decision": "', decision.decision.value, '", "basis": "', decision.basis.value,
             '", "obligations": ', text(decision.obligations),
             ', "citations": ', text(decision.citations),
@@ -127,7 +146,7 @@ class DecisionWriter:
             ', "would_permit_with_consent": ', "null" if would is None else "true" if would else "false",
             ', "items": ', self._items_text(decision.items),
             ', "rules": ', text(decision.rules),
-            ', "scenario": ', self._encode(decision.scenario.to_json()), "}"))
+            ', "scenario": ', self._scenario_text(decision.scenario), "}"))
 
     def lines(self, decisions: Iterable[Decision]) -> Iterable[str]:
         """Each decision as a line of JSON."""

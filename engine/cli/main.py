@@ -15,7 +15,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 #: Subcommand name -> the module (in ``coopcheck.cli``) that registers its arguments and runs it.
 #: Each module has ``HELP``, ``register(parser)`` and ``run(args) -> exit code``.
 COMMANDS = {"check": "check", "test": "test", "lint": "lint", "fmt": "fmt", "explain": "explain",
-            "compare": "compare", "diff": "diff", "report": "report"}
+            "compare": "compare", "diff": "diff", "report": "report", "desugar": "desugar"}
 
 
 def _command(name: str):

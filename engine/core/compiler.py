@@ -13,6 +13,7 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_
 
 from coopcheck.core.frozen import FrozenMap
 from coopcheck.core.loader import LoadedModule
+from coopcheck.core.desugar import desugar
 from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, RuleKind, Verb
 from coopcheck.core.ruleset import VERB_ACTIONS, CompiledRule, Ruleset
 from coopcheck.core.vocabulary import KIND_NAMES, TermInfo, UnknownTerm, Vocabulary
@@ -136,12 +137,9 @@ class _Compiler:
                                 subjects=None, recipients=None, purposes=None,
                                 written=FrozenMap({"exceptions": excs}), conditions=excs, **common)
             return rule if len(self.errors) == before else None
+        node = desugar(node, self.vocab.terms)  # the defaults, written out (docs/semantics.md §4)
         items = self.selector(node.items, "item")
         subjects = self.selector(node.subjects, "subject")
-        if node.subjects is None and isinstance(node, (ast.Grant, ast.ClosedGrant)):
-            # DESIGN §6: purposes (and grants) declared without a subject are about members;
-            # prohibitions and requirements without one bind every subject.
-            subjects = ("member",) if "member" in self.vocab.terms else ()
         recipients = self.selector(node.recipients, "party")
         purposes = self.selector(node.purposes, "purpose") if node.purposes is not None else None
         written = FrozenMap({"items": items or (), "subjects": subjects if subjects is not None else (),

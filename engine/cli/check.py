@@ -8,6 +8,7 @@ import sys
 from coopcheck.dsl.errors import CoopcheckError
 
 from coopcheck.core.api import decide
+from coopcheck.core.evaluator import evaluator_for
 from coopcheck.cli.inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
 from coopcheck.presentation.decision_json import DecisionWriter
 from coopcheck.presentation.render import render_decision, render_table
@@ -54,7 +55,10 @@ def _run_json(args: argparse.Namespace, policies: Policies) -> int:
     write = sys.stdout.write
 
     def answer(rulesets, scenario):
-        decisions = [(rs, decide(rs, scenario)) for rs in rulesets]
+        decisions = []
+        for rs in rulesets:
+            ev = evaluator_for(rs)
+            decisions.append((rs, ev.decide(ev.scenario(scenario))))
         return decisions, any(not d.permitted for _, d in decisions)
 
     def show(decisions, fmt):

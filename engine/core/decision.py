@@ -14,7 +14,11 @@ from coopcheck.core.scenario import Scenario
 from coopcheck.core.vocabulary import Vocabulary
 
 
-@frozen
+#: Reason codes whose ``value`` is the scenario's legal exception.
+EXCEPTION_VALUED = frozenset({"not_honoured", "exception_met"})
+
+
+@frozen(cache_hash=True)
 class Reason:
     """One step of the explanation: a message code and its arguments (term ids, rule ids)."""
 
@@ -28,14 +32,47 @@ class Reason:
     allowed: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
 
+    def value_for(self, item: str, subject: str, recipient: str | None, purpose: str, exception: str | None):
+        """The value this reason names, told for another scenario of the same class: the
+        scenario's own term for the part it is about."""
+        dimension = self.dimension
+        if dimension == "recipient":
+            return recipient
+        if dimension == "purpose":
+            return purpose
+        if dimension == "item":
+            return item
+        if dimension == "subject":
+            return subject
+        if self.code in EXCEPTION_VALUED:
+            return exception
+        return self.value
+
+    def told_for(self, item: str, subject: str, recipient: str | None, purpose: str,
+                 exception: str | None) -> "Reason":
+        """This reason told for item ``item`` of another scenario of the same class."""
+        value = self.value_for(item, subject, recipient, purpose, exception)
+        new_item = item if self.item is not None else None
+        if value == self.value and new_item == self.item:
+            return self
+        return Reason(self.code, new_item, self.rule, self.citation, self.basis, self.dimension, value,
+                      self.allowed, self.exceptions)
+
 
 #: The closing reason of a deny that the data subject's consent would turn into a permit.
 CONSENT_WOULD_PERMIT = Reason("consent_would_permit")
 
 
-@frozen
+@frozen(eq=False)
 class ItemDecision:
-    """The decision for one data item of a scenario."""
+    """The decision for one data item of a scenario.
+
+    ``explanation`` holds the reasons as the full evaluation worked them out. A decision read
+    from a decision table was worked out for another scenario of the same class; ``told_for``
+    then names this one's item's scenario terms ``(subject, recipient, purpose, exception)``,
+    and :attr:`reasons` tells the explanation in them. Two item decisions are equal when they
+    decide alike and give the same reasons.
+    """
 
     item: str
     decision: Effect
@@ -43,12 +80,29 @@ class ItemDecision:
     rules: tuple[str, ...]
     citations: tuple[str, ...]
     obligations: tuple[str, ...] = ()
-    reasons: tuple[Reason, ...] = ()
+    explanation: tuple[Reason, ...] = ()
+    told_for: tuple | None = None
 
     @property
     def permitted(self) -> bool:
         """Whether this item may be handled as proposed."""
         return self.decision == Effect.PERMIT
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """The reasons for this item, naming this scenario's own terms."""
+        if self.told_for is None:
+            return self.explanation
+        return tuple(r.told_for(self.item, *self.told_for) for r in self.explanation)
+
+    def _key(self) -> tuple:
+        return (self.item, self.decision, self.basis, self.rules, self.citations, self.obligations, self.reasons)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ItemDecision) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 

@@ -6,7 +6,8 @@ resolved, the fast path's answers — belongs to an :class:`Evaluator`, with sta
 
 - decision tables: one plan per ``(action, subject, item)`` key that is asked, one cell per
   class of scenarios in it — bounded by the vocabulary, not by the traffic;
-- resolved names: up to :data:`NAME_LIMIT` ``(name, kind)`` pairs;
+- resolved names: up to :data:`NAME_LIMIT` ``(name, kind)`` pairs, and as many names that
+  name no term (with their error and suggestion);
 - the fast path's answers (:meth:`Evaluator.permits`): up to :data:`VERDICT_LIMIT` scenarios.
 
 Past a bound nothing more is stored and answers come from the tables. Every cached value is a
@@ -24,14 +25,17 @@ from typing import Any, Mapping
 from coopcheck.core.decision import Decision, ItemDecision
 from coopcheck.core.kinds import Basis, Effect
 from coopcheck.core.ruleset import Ruleset
-from coopcheck.core.scenario import Scenario, scenario_from_dict
+from coopcheck.core.scenario import ACTIONS, FIELDS, Scenario, scenario_from_dict
 from coopcheck.core.semantics import decide_item
+from coopcheck.core.vocabulary import UnknownTerm
 from coopcheck.core.tables import KeyPlan, build_plan, rebind, term_classes
 
 #: How many scenario answers the fast path remembers per evaluator.
 VERDICT_LIMIT = 1 << 16
 #: How many resolved ``(name, kind)`` pairs an evaluator remembers.
 NAME_LIMIT = 1 << 14
+_FIELDS = frozenset(FIELDS)
+_ACTIONS = frozenset(ACTIONS)
 
 
 class Evaluator:
@@ -45,13 +49,14 @@ class Evaluator:
     ('permit', 'joint_use', True)
     """
 
-    __slots__ = ("ruleset", "_plans", "_verdicts", "_names", "_items", "_subjects", "__weakref__")
+    __slots__ = ("ruleset", "_plans", "_verdicts", "_names", "_unknown", "_items", "_subjects", "__weakref__")
 
     def __init__(self, ruleset: Ruleset):
         self.ruleset = ruleset
         self._plans: dict[tuple, KeyPlan] = {}
         self._verdicts: dict[tuple, bool] = {}
         self._names: dict[tuple, str] = {}
+        self._unknown: dict[tuple, UnknownTerm] = {}  # names that resolve to no term, with the error
         # each item's and subject's class representative (tables.term_classes)
         self._items, self._subjects = term_classes(ruleset)
 
@@ -66,7 +71,15 @@ class Evaluator:
         key = (name, kind)
         known = self._names.get(key)
         if known is None:
-            known = self.ruleset.vocabulary.resolve(name, kind)
+            unknown = self._unknown.get(key)
+            if unknown is not None:
+                raise unknown.with_traceback(None)  # the same error, without searching for a suggestion again
+            try:
+                known = self.ruleset.vocabulary.resolve(name, kind)
+            except UnknownTerm as err:
+                if len(self._unknown) < NAME_LIMIT:
+                    self._unknown[key] = err
+                raise
             if len(self._names) < NAME_LIMIT:
                 self._names[key] = known
         return known
@@ -74,7 +87,71 @@ class Evaluator:
     def scenario(self, mapping: Mapping[str, Any]) -> Scenario:
         """A validated :class:`Scenario` from a dict in the JSON contract (raises
         :class:`~coopcheck.dsl.errors.CoopcheckError` on bad input)."""
+        if type(mapping) is dict:
+            known = self._known_scenario(mapping)
+            if known is not None:
+                return known
         return scenario_from_dict(mapping, self.ruleset.vocabulary, coop=self.ruleset.coop, resolve=self.resolve)
+
+    def _known_scenario(self, d: dict) -> Scenario | None:
+        """The scenario of a well-formed dict whose every name was resolved before, by look-ups
+        alone; None for anything else (the full gate, :func:`scenario_from_dict`, then decides
+        it or says what is wrong). Gives exactly the scenario the full gate would."""
+        if not d.keys() <= _FIELDS:
+            return None
+        names = self._names
+        action = d.get("action")
+        if type(action) is not str or action not in _ACTIONS:
+            return None
+        raw = d.get("data")
+        if type(raw) is str:
+            raw = [raw]
+        elif type(raw) is not list or not raw:
+            return None
+        items = []
+        for name in raw:
+            tid = names.get((name, "item")) if type(name) is str else None
+            if tid is None:
+                return None
+            items.append(tid)
+        name = d.get("purpose")
+        purpose = names.get((name, "purpose")) if type(name) is str else None
+        if purpose is None:
+            return None
+        name = d.get("subject")
+        if name is None:
+            subject = "member"
+        else:
+            subject = names.get((name, "subject")) if type(name) is str else None
+            if subject is None:
+                return None
+        name = d.get("recipient")
+        if name is None:
+            recipient = "public" if action == "publish" else None
+            if action == "share":
+                return None
+        elif action in ("share", "publish") and type(name) is str:
+            recipient = names.get((name, "party"))
+            if recipient is None or (action == "publish" and recipient != "public"):
+                return None
+        else:
+            return None
+        consent = d.get("consent", False)
+        if consent is None:
+            consent = False
+        elif type(consent) is not bool:
+            return None
+        name = d.get("exception")
+        if name is None:
+            exception = None
+        else:
+            exception = names.get((name, "exception")) if type(name) is str else None
+            if exception is None:
+                return None
+        coop = d["coop"] if "coop" in d else self.ruleset.coop
+        if coop is not None and type(coop) is not str:
+            return None
+        return Scenario(action, tuple(dict.fromkeys(items)), purpose, subject, recipient, consent, exception, coop)
 
     # ---- the tables --------------------------------------------------------------------------
     def plan(self, action: str, subject: str, item: str) -> KeyPlan:

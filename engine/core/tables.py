@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from coopcheck.core.decision import ItemDecision, Reason
+from coopcheck.core.decision import ItemDecision
 from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, Dimension, RuleKind
 from coopcheck.core.partition import partition
 from coopcheck.core.semantics import SHARE_VERBS, near_miss_candidates
@@ -31,10 +31,6 @@ from coopcheck.core.semantics import SHARE_VERBS, near_miss_candidates
 if TYPE_CHECKING:  # pragma: no cover
     from coopcheck.core.ruleset import Ruleset
     from coopcheck.core.scenario import Scenario
-
-#: Reason codes whose ``value`` is the scenario's legal exception.
-_EXCEPTION_VALUED = frozenset({"not_honoured", "exception_met"})
-
 
 class KeyPlan:
     """The classes and table cells of one ``(action, subject, item)`` key.
@@ -150,33 +146,11 @@ def term_classes(ruleset: "Ruleset") -> tuple[dict, dict]:
 
 def rebind(decision: ItemDecision, source: "Scenario", source_item: str, sc: "Scenario", item: str) -> ItemDecision:
     """The item decision a cell holds (worked out for item ``source_item`` of ``source``), told
-    for item ``item`` of ``sc``: the item, subject, recipient, purpose and legal exception its
-    reasons name are ``sc``'s own."""
+    for item ``item`` of ``sc``: its reasons name ``sc``'s own item, subject, recipient, purpose
+    and legal exception (worked out only when read)."""
     if (source_item == item and source.subject == sc.subject and source.recipient == sc.recipient
             and source.purpose == sc.purpose and source.exception == sc.exception):
         return decision
-    reasons = tuple(_bind(r, sc, item) for r in decision.reasons)
-    if source_item == item and all(a is b for a, b in zip(reasons, decision.reasons)):
-        return decision
     return ItemDecision(item, decision.decision, decision.basis, decision.rules, decision.citations,
-                        decision.obligations, reasons)
-
-
-def _bind(r: Reason, sc: "Scenario", item: str) -> Reason:
-    dimension = r.dimension
-    if dimension == Dimension.RECIPIENT:
-        value = sc.recipient
-    elif dimension == Dimension.PURPOSE:
-        value = sc.purpose
-    elif dimension == Dimension.ITEM:
-        value = item
-    elif dimension == Dimension.SUBJECT:
-        value = sc.subject
-    elif r.code in _EXCEPTION_VALUED:
-        value = sc.exception
-    else:
-        value = r.value
-    new_item = item if r.item is not None else None
-    if value == r.value and new_item == r.item:
-        return r
-    return Reason(r.code, new_item, r.rule, r.citation, r.basis, dimension, value, r.allowed, r.exceptions)
+                        decision.obligations, decision.explanation,
+                        (sc.subject, sc.recipient, sc.purpose, sc.exception))

@@ -12,10 +12,12 @@ import json
 from typing import Iterable
 
 from coopcheck.core.decision import CONSENT_WOULD_PERMIT, Decision, ItemDecision
-from coopcheck.presentation.wording import reason_texts, render_reason, sentence_fields
+from coopcheck.presentation.wording import reason_texts, render_reason, sentence_fields, sentence_template, term
 
 #: How many sentences a :class:`DecisionWriter` remembers.
 SENTENCE_LIMIT = 1 << 16
+#: The scenario fields each reason's sentence names (wording.sentence_fields), remembered.
+_FIELDS_OF: dict = {}
 
 
 def item_json(item: ItemDecision) -> dict:
@@ -58,35 +60,58 @@ class DecisionWriter:
     list of ids, and the encoded ``items`` of each item decision a decision table shares.
     Not shared between threads."""
 
-    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_encode")
+    __slots__ = ("lang", "_sentences", "_templates", "_encoded", "_items", "_encode")
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
-        self._sentences: dict[tuple, str] = {}
+        self._sentences: dict[tuple, tuple] = {}  # (template, item, value) -> (sentence, its JSON text)
+        self._templates: dict[tuple, str] = {}  # (reason, vocabulary, terms named) -> sentence template
         self._encoded: dict = {}  # a term, sentence or tuple of ids -> its JSON text
         self._items: dict[tuple, str] = {}  # an item decision's JSON fields -> its JSON text
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
 
-    def reasons(self, decision: Decision) -> list[str]:
-        """The decision's reasons as sentences."""
+    def _sentences_of(self, decision: Decision, encoded: bool) -> list[str]:
+        """The decision's reasons as sentences (``encoded``: as JSON strings)."""
         sc = decision.scenario
-        # a sentence depends on the reason, the scenario terms it names and the vocabulary that
-        # labels them (kept alive by the decision tables, so its id is not reused meanwhile)
+        # a sentence depends on the reason as told for this item (its item and value), the
+        # scenario terms it names, and the vocabulary that labels them (kept alive by the
+        # decision tables, so its id is not reused meanwhile)
         vocab = id(decision.vocabulary)
         out = []
         sentences = self._sentences
+        templates = self._templates
         for item in decision.items:
-            for r in item.reasons:
-                key = (r, vocab, tuple(getattr(sc, f) for f in sentence_fields(r)))
-                text = sentences.get(key)
-                if text is None:
-                    text = render_reason(r, decision, self.lang)
+            told = item.told_for
+            name = item.item
+            for r in item.explanation:
+                fields = _FIELDS_OF.get(r)
+                if fields is None:
+                    fields = _FIELDS_OF.setdefault(r, sentence_fields(r)) if len(_FIELDS_OF) < SENTENCE_LIMIT \
+                        else sentence_fields(r)
+                key = (r, vocab, tuple([getattr(sc, f) for f in fields]) if fields else ())
+                template = templates.get(key)
+                if template is None:
+                    template = sentence_template(r, decision, self.lang)
+                    if len(templates) < SENTENCE_LIMIT:
+                        templates[key] = template
+                value = r.value if told is None else r.value_for(name, *told)
+                key = (template, name, value)
+                found = sentences.get(key)
+                if found is None:
+                    text = template.format(item=term(decision, name if r.item is not None else None, self.lang),
+                                           value=term(decision, value, self.lang))
+                    found = (text, self._encode(text))
                     if len(sentences) < SENTENCE_LIMIT:
-                        sentences[key] = text
-                out.append(text)
+                        sentences[key] = found
+                out.append(found[1] if encoded else found[0])
         if decision.would_permit_with_consent:
-            out.append(render_reason(CONSENT_WOULD_PERMIT, decision, self.lang))
+            text = render_reason(CONSENT_WOULD_PERMIT, decision, self.lang)
+            out.append(self._text(text) if encoded else text)
         return out
+
+    def reasons(self, decision: Decision) -> list[str]:
+        """The decision's reasons as sentences."""
+        return self._sentences_of(decision, False)
 
     def to_json(self, decision: Decision) -> dict:
         """The decision contract of one decision."""
@@ -136,7 +161,7 @@ class DecisionWriter:
         """One decision as a line of JSON (no newline)."""
         text = self._text
         would = decision.would_permit_with_consent
-        reasons = "[" + ", ".join(text(r) for r in self.reasons(decision)) + "]"
+        reasons = "[" + ", ".join(self._sentences_of(decision, True)) + "]"
         return "".join((
             '{"coop": ', self._term(decision.coop),
             ', "decision": "', decision.decision.value, '", "basis": "', decision.basis.value,

@@ -123,12 +123,14 @@ class _ReasonWords(dict):
     """The words a reason's template asks for, each worked out on first use (a template
     names only a few of them)."""
 
-    def __init__(self, reason, decision, lang: str, templates: dict):
+    def __init__(self, reason, decision, lang: str, templates: dict, placeholders: bool = False):
         super().__init__()
         self.reason, self.decision, self.lang, self.t = reason, decision, lang, templates
+        self.placeholders = placeholders  # leave {item} and {value} to fill; escape the rest
 
     def tm(self, tid) -> str:
-        return term(self.decision, tid, self.lang)
+        text = term(self.decision, tid, self.lang)
+        return text.replace("{", "{{").replace("}", "}}") if self.placeholders else text
 
     def listing(self, ids) -> str:
         if not ids:
@@ -137,10 +139,14 @@ class _ReasonWords(dict):
 
     def __missing__(self, key: str) -> str:
         reason, sc = self.reason, self.decision.scenario
-        if key == "item":
+        if self.placeholders and key in ("item", "value"):
+            value = "{" + key + "}"
+        elif key == "item":
             value = self.tm(reason.item)
         elif key == "rule":
             value = _rule(reason)
+            if self.placeholders:
+                value = value.replace("{", "{{").replace("}", "}}")
         elif key in ("purpose", "subject", "recipient", "exception"):
             value = self.tm(getattr(sc, key))
         elif key == "value":
@@ -159,9 +165,21 @@ class _ReasonWords(dict):
 
 def render_reason(reason, decision, lang: str = "en") -> str:
     """One reason as a sentence in ``lang`` (``en`` or ``ja``)."""
+    return _render(reason, decision, lang, False)
+
+
+def sentence_template(reason, decision, lang: str = "en") -> str:
+    """The reason's sentence with its item and value left as ``{item}`` and ``{value}`` (for
+    ``str.format``), so one template serves every item and value of a class:
+    ``sentence_template(r, d).format(item=term(d, r.item), value=term(d, r.value))`` is
+    ``render_reason(r, d)``."""
+    return _render(reason, decision, lang, True)
+
+
+def _render(reason, decision, lang: str, placeholders: bool) -> str:
     lang = "ja" if lang == "ja" else "en"
     t = TEMPLATES[lang]
-    args = _ReasonWords(reason, decision, lang, t)
+    args = _ReasonWords(reason, decision, lang, t, placeholders)
     code = reason.code
     if code == "permitted":
         args["how"] = t[f"how.{reason.basis}"].format_map(args)

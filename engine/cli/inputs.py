@@ -5,6 +5,9 @@ error objects written for bad lines."""
 from __future__ import annotations
 
 import argparse
+import gc
+import io
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -89,6 +92,79 @@ def read_json_text(args: argparse.Namespace, command: str) -> str | None:
     return None
 
 
+class NotText(Exception):
+    """The input is not UTF-8 text (``start``: the offset of the first bad byte)."""
+
+    def __init__(self, start: int):
+        super().__init__(start)
+        self.start = start
+
+
+def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
+    """What :func:`read_scenarios` gives for the text of a binary stream, read as it comes when
+    the input is JSON Lines (its first non-blank line is a whole JSON object), so a long stream
+    is decided line by line in constant memory. Any other input (an array, an object over
+    several lines) is read whole. Lines end at ``\n`` only. Raises :class:`NotText` at the
+    first line that is not UTF-8."""
+    offset = 0
+    head: list[str] = []
+
+    def decode(raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise NotText(offset + err.start) from None
+
+    lines = iter(binary)
+    for raw in lines:
+        line = decode(raw)
+        offset += len(raw)
+        head.append(line)
+        if line.strip():
+            break
+    else:
+        yield from read_scenarios("".join(head))
+        return
+    first = head[-1].removesuffix("\n").removesuffix("\r")
+    try:
+        obj = json.loads(first)
+    except (json.JSONDecodeError, RecursionError):
+        obj = None
+    if not isinstance(obj, dict):  # not JSON Lines: the whole text is one value (or broken)
+        rest = []
+        for raw in lines:
+            rest.append(decode(raw))
+            offset += len(raw)
+        yield from read_scenarios("".join(head) + "".join(rest))
+        return
+    number = len(head)
+    pending = []  # blank lines after the first object, up to the next line with content
+    for raw in lines:
+        pending.append(raw)
+        if decode(raw).strip():
+            break
+    else:  # the whole text is this one object: it is scenario 1, as read_scenarios says
+        yield 1, obj, None
+        return
+    yield number, obj, None
+    for raw in itertools.chain(pending, lines):
+        number += 1
+        line = decode(raw)
+        offset += len(raw)
+        line = line.removesuffix("\n").removesuffix("\r")
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line), None
+        except json.JSONDecodeError as err:
+            yield number, None, CoopcheckError([Diagnostic(
+                "E406", f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
+                "each line must be one JSON object")])
+        except RecursionError:
+            yield number, None, CoopcheckError([Diagnostic(
+                "E406", "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
+
+
 def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
     """(line number, parsed object, error) for one JSON value, an array, or JSON Lines."""
     stripped = text.strip()
@@ -133,10 +209,11 @@ class Job:
     error: CoopcheckError | None = None
 
 
-def json_jobs(text: str, default_coop: str | None, policies: Policies) -> Iterator[Job]:
-    """The scenarios of a JSON input with their rulesets (``coop`` in the scenario, else
+def json_jobs(text, default_coop: str | None, policies: Policies) -> Iterator[Job]:
+    """The scenarios of a JSON input (its text, or the ``(line, object, error)`` triples of
+    :func:`stream_scenarios`) with their rulesets (``coop`` in the scenario, else
     ``default_coop``), each bad line as a :class:`Job` with an error."""
-    for number, obj, error in read_scenarios(text):
+    for number, obj, error in (read_scenarios(text) if isinstance(text, str) else text):
         if error is not None:
             yield Job(number, error=error)
             continue
@@ -181,12 +258,48 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     in input order, and print an error object for a bad line while the rest still run.
     Returns the exit code: 2 on any input error, else 1 when ``--fail-on-deny`` and something
     was denied, else 0."""
-    text = read_json_text(args, command)
-    if text is None:
+    try:
+        binary = _stdin_bytes() if args.json == "-" else open(args.json, "rb")
+    except OSError as err:
+        print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
         return 2
+    try:
+        return _run_jobs(args, policies, command, answer, show, stream_scenarios(binary))
+    except NotText as err:
+        print(f"coopcheck {command}: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        if args.json != "-":
+            binary.close()
+
+
+def _stdin_bytes():
+    """Standard input as bytes (a text stream without a buffer, as in tests, is encoded)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer
+    return io.BytesIO(sys.stdin.read().encode("utf-8", "surrogatepass"))
+
+
+def _run_jobs(args, policies: Policies, command: str, answer, show, scenarios) -> int:
+    # what a line allocates is freed by reference counting as soon as its answer is written;
+    # the cycle collector's frequent passes would mostly re-scan the evaluators' growing
+    # caches (about a tenth of a long stream's time), so they run less often here
+    threshold = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 50)
+    try:
+        return _answer_jobs(args, policies, answer, show, scenarios)
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _answer_jobs(args, policies: Policies, answer, show, scenarios) -> int:
     fmt = args.format or "json"
     errors = denied = False
-    for job in json_jobs(text, args.coop, policies):
+    for job in json_jobs(scenarios, args.coop, policies):
         error = job.error
         if error is None:
             try:

@@ -12,7 +12,7 @@ import json
 from typing import Iterable
 
 from coopcheck.core.decision import CONSENT_WOULD_PERMIT, Decision, ItemDecision
-from coopcheck.presentation.wording import reason_texts, render_reason, sentence_fields, sentence_template, term
+from coopcheck.presentation.wording import reason_texts, render_reason, fill_template, sentence_fields, sentence_template
 
 #: How many sentences a :class:`DecisionWriter` remembers.
 SENTENCE_LIMIT = 1 << 16
@@ -88,25 +88,26 @@ class DecisionWriter:
                 if fields is None:
                     fields = _FIELDS_OF.setdefault(r, sentence_fields(r)) if len(_FIELDS_OF) < SENTENCE_LIMIT \
                         else sentence_fields(r)
-                key = (r, vocab, tuple([getattr(sc, f) for f in fields]) if fields else ())
-                template = templates.get(key)
+                template = templates.get((r, vocab))
                 if template is None:
                     template = sentence_template(r, decision, self.lang)
                     if len(templates) < SENTENCE_LIMIT:
-                        templates[key] = template
+                        templates[(r, vocab)] = template
                 value = r.value if told is None else r.value_for(name, *told)
-                key = (template, name, value)
+                key = (template, name, value, tuple([getattr(sc, f) for f in fields]) if fields else ())
                 found = sentences.get(key)
                 if found is None:
-                    text = template.format(item=term(decision, name if r.item is not None else None, self.lang),
-                                           value=term(decision, value, self.lang))
+                    text = fill_template(template, decision, self.lang, name if r.item is not None else None, value)
                     found = (text, self._encode(text))
                     if len(sentences) < SENTENCE_LIMIT:
                         sentences[key] = found
                 out.append(found[1] if encoded else found[0])
         if decision.would_permit_with_consent:
-            text = render_reason(CONSENT_WOULD_PERMIT, decision, self.lang)
-            out.append(self._text(text) if encoded else text)
+            found = sentences.get(CONSENT_WOULD_PERMIT)  # names nothing of the scenario
+            if found is None:
+                text = render_reason(CONSENT_WOULD_PERMIT, decision, self.lang)
+                found = sentences[CONSENT_WOULD_PERMIT] = (text, self._encode(text))
+            out.append(found[1] if encoded else found[0])
         return out
 
     def reasons(self, decision: Decision) -> list[str]:

@@ -139,7 +139,7 @@ class _ReasonWords(dict):
 
     def __missing__(self, key: str) -> str:
         reason, sc = self.reason, self.decision.scenario
-        if self.placeholders and key in ("item", "value"):
+        if self.placeholders and key in _OPEN:
             value = "{" + key + "}"
         elif key == "item":
             value = self.tm(reason.item)
@@ -169,10 +169,9 @@ def render_reason(reason, decision, lang: str = "en") -> str:
 
 
 def sentence_template(reason, decision, lang: str = "en") -> str:
-    """The reason's sentence with its item and value left as ``{item}`` and ``{value}`` (for
-    ``str.format``), so one template serves every item and value of a class:
-    ``sentence_template(r, d).format(item=term(d, r.item), value=term(d, r.value))`` is
-    ``render_reason(r, d)``."""
+    """The reason's sentence with the reason's item and value and the scenario's terms left
+    open (``{item}``, ``{value}``, ``{purpose}``, …), so one template serves every scenario:
+    ``fill_template(sentence_template(r, d), d, lang, r.item, r.value)`` is ``render_reason(r, d)``."""
     return _render(reason, decision, lang, True)
 
 
@@ -190,8 +189,45 @@ def _render(reason, decision, lang: str, placeholders: bool) -> str:
             t["consent"] if e == "consent" else t["any_exception"] if e == "*" else args.tm(e)
             for e in reason.exceptions)
     elif code == "no_grant":
-        args["target"] = t["target"].format_map(args) if decision.scenario.action == "share" else ""
+        if placeholders:
+            args["target"] = "{target}"
+        else:
+            args["target"] = t["target"].format_map(args) if decision.scenario.action == "share" else ""
     return t[code].format_map(args)
+
+
+#: The words a sentence template leaves open: the item and value a reason names, and the
+#: scenario's terms (filled by :func:`fill_template`).
+_OPEN = frozenset({"item", "value", "purpose", "subject", "recipient", "exception", "action"})
+
+
+class _FillWords(dict):
+    """The open words of a template, for one scenario, worked out on first use."""
+
+    def __init__(self, decision, lang: str, item, value):
+        super().__init__()
+        self.decision, self.lang, self.item, self.value = decision, lang, item, value
+
+    def __missing__(self, key: str) -> str:
+        sc = self.decision.scenario
+        if key == "item":
+            text = term(self.decision, self.item, self.lang)
+        elif key == "value":
+            text = term(self.decision, self.value, self.lang)
+        elif key == "action":
+            text = ACTION_WORDS[self.lang][sc.action]
+        elif key == "target":
+            text = TEMPLATES[self.lang]["target"].format_map(self) if sc.action == "share" else ""
+        else:
+            text = term(self.decision, getattr(sc, key), self.lang)
+        self[key] = text
+        return text
+
+
+def fill_template(template: str, decision, lang: str, item, value) -> str:
+    """A :func:`sentence_template` told for one reason's ``item`` and ``value`` in the
+    decision's scenario: equal to :func:`render_reason` of that reason."""
+    return template.format_map(_FillWords(decision, "ja" if lang == "ja" else "en", item, value))
 
 
 # ---- explanations (coopcheck.analysis.explain) ---------------------------------------------------------

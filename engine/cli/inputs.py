@@ -92,6 +92,19 @@ def read_json_text(args: argparse.Namespace, command: str) -> str | None:
     return None
 
 
+def parse_line(number: int, line: str) -> tuple[int, Any, CoopcheckError | None]:
+    """One line of JSON Lines: ``(number, object, None)``, or ``(number, None, error)``."""
+    try:
+        return number, json.loads(line), None
+    except json.JSONDecodeError as err:
+        return number, None, CoopcheckError([Diagnostic(
+            Code.E406, f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
+            "each line must be one JSON object")])
+    except RecursionError:
+        return number, None, CoopcheckError([Diagnostic(
+            Code.E406, "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
+
+
 class NotText(Exception):
     """The input is not UTF-8 text (``start``: the offset of the first bad byte)."""
 
@@ -154,15 +167,7 @@ def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]
         line = line.removesuffix("\n").removesuffix("\r")
         if not line.strip():
             continue
-        try:
-            yield number, json.loads(line), None
-        except json.JSONDecodeError as err:
-            yield number, None, CoopcheckError([Diagnostic(
-                "E406", f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
-                "each line must be one JSON object")])
-        except RecursionError:
-            yield number, None, CoopcheckError([Diagnostic(
-                "E406", "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
+        yield parse_line(number, line)
 
 
 def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
@@ -187,15 +192,7 @@ def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]
         line = line.removesuffix("\r")
         if not line.strip():
             continue
-        try:
-            yield number, json.loads(line), None
-        except json.JSONDecodeError as err:
-            yield number, None, CoopcheckError([Diagnostic(
-                Code.E406, f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
-                "each line must be one JSON object")])
-        except RecursionError:
-            yield number, None, CoopcheckError([Diagnostic(
-                Code.E406, "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
+        yield parse_line(number, line)
 
 
 @frozen

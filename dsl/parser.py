@@ -72,14 +72,19 @@ class _Continuations:
 
 @functools.lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    """The LALR parser built from ``grammar.lark`` (built once per process, and cached on
-    disk between processes). For tools that need Lark's own view of the language: its
-    terminals, or an interactive parse; :func:`parse` is the way to read a rule file."""
+    """The LALR parser built from ``grammar.lark`` (built once per process; never cached on
+    disk). For tools that need Lark's own view of the language: its terminals, or an
+    interactive parse; :func:`parse` is the way to read a rule file."""
     grammar = resources.files("coopcheck.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    # cache=True: Lark keeps the analysed grammar in a file in the temporary folder, keyed by
-    # the grammar and these options, so a new process loads it instead of rebuilding it
+    # No `cache=`: Lark's cache is a pickle under a predictable name in the shared temporary
+    # folder, which Lark unpickles before checking anything, so a file another local user
+    # planted there would run code as whoever runs coopcheck (and a cache path of our own
+    # would not help: Lark cannot authenticate the file before unpickling it). Building the
+    # tables costs ~70 ms more per process that parses (~90 -> ~160 ms to the first parse,
+    # quiet machine), and only then: a shipped policy is read from coopcheck's own
+    # authenticated cache (coopcheck.core.cache) without building the parser at all.
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                postlex=_Continuations(), cache=True)
+                postlex=_Continuations())
 
 
 @functools.lru_cache(maxsize=1)

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         writer = DecisionWriter(args.lang)
         for d in decisions:
             print(writer.line(d))
-    elif len(decisions) == 1 and args.coop != "all":
+    elif len(decisions) == 1 and args.coop.strip().lower() != "all":
         print(render_decision(decisions[0], rulesets[0].name, args.lang))
     else:
         print(render_table(decisions, args.lang))

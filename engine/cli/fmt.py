@@ -5,6 +5,12 @@ rewritten in place and listed; with ``--check`` nothing is written, the files th
 change are listed and the exit code is 1; ``--diff`` shows a unified diff instead of the list
 (and, like ``--check``, writes nothing). ``-`` formats standard input to standard output.
 A file that does not parse is left alone and its errors reported (exit 2).
+
+Files are rewritten atomically (:func:`coopcheck.core.files.write_atomic`): the new text goes
+to a temporary file beside the original, which is renamed over it only once fully written, so
+a full disk or a permission error leaves the original byte-for-byte as it was, keeps its
+permissions, and is reported on one line; the other files are still formatted and the exit
+code is 2 — never 1, which under ``--check`` means "would reformat".
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 from coopcheck.dsl.formatter import format_text
 
 from coopcheck.core import paths
+from coopcheck.core.files import WriteError, write_atomic
 from coopcheck.core.loader import display_path
 
 HELP = "put rule files (.rules, .policy, .test) in the canonical layout; default: the shipped ones"
@@ -87,12 +94,13 @@ def _report(err: CoopcheckError) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``fmt``: exit 0 all formatted (or rewritten), 1 some would change (``--check``,
-    ``--diff``), 2 a path is missing or unreadable or a file does not parse."""
+    ``--diff``), 2 a path is missing or unreadable, a file does not parse, or a file could not
+    be written (it is left as it was; the other files are still formatted)."""
     check = args.check or args.diff
     names = args.paths or [str(paths.rules_dir()), str(paths.policies_dir())]
     had_errors = False
     changed: list[str] = []
-    unchanged = 0
+    unchanged = unwritten = 0
     if STDIN in names:
         if len(names) > 1:
             print("coopcheck fmt: `-` (standard input) cannot be mixed with paths", file=sys.stderr)
@@ -126,18 +134,27 @@ def run(args: argparse.Namespace) -> int:
         if formatted == text:
             unchanged += 1
             continue
-        changed.append(shown)
         if args.diff:
             sys.stdout.write(_diff(text, formatted, shown))
         elif check:
             print(f"would reformat {shown}")
         else:
-            with open(path, "w", encoding="utf-8", newline="\n") as out:
-                out.write(formatted)
+            try:
+                write_atomic(path, formatted)
+            except WriteError as err:
+                # the file is as it was; say so on one line and go on with the others
+                had_errors = True
+                unwritten += 1
+                print(f"coopcheck fmt: error: cannot write `{shown}`: {err.reason} (left unchanged)",
+                      file=sys.stderr)
+                continue
             print(f"reformatted {shown}")
+        changed.append(shown)
     verb = "would be reformatted" if check else "reformatted"
-    print(f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, {unchanged} already formatted",
-          file=sys.stderr)
+    summary = f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, {unchanged} already formatted"
+    if unwritten:
+        summary += f", {unwritten} could not be written"
+    print(summary, file=sys.stderr)
     if had_errors:
         return 2
     return 1 if check and changed else 0

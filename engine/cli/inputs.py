@@ -50,7 +50,7 @@ class Policies:
 
     def get(self, coop: str) -> list[Ruleset]:
         """The rulesets for a policy id, a co-op's name, or ``all``."""
-        ids = shipped_policies() if coop == "all" else [coop]
+        ids = shipped_policies() if coop.strip().lower() == "all" else [coop]
         out = []
         for cid in ids:
             if cid not in self._loaded:
@@ -138,6 +138,8 @@ def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]
     else:
         yield from read_scenarios("".join(head))
         return
+    if len(head) == 1 and head[0].startswith("\ufeff"):  # a byte-order mark is not part of the text
+        head[0] = head[0][1:]
     first = head[-1].removesuffix("\n").removesuffix("\r")
     try:
         obj = json.loads(first)
@@ -171,7 +173,12 @@ def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]
 
 
 def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
-    """(line number, parsed object, error) for one JSON value, an array, or JSON Lines."""
+    """(line number, parsed object, error) for one JSON value, an array, or JSON Lines.
+
+    Line numbers count ``\n`` only: a line ends at ``\n`` (a ``\r`` before it is dropped), so
+    ``\r\n`` and ``\n`` files number alike and a ``\r`` elsewhere is part of its line. A
+    byte-order mark at the start is not part of the text."""
+    text = text.removeprefix("\ufeff")
     stripped = text.strip()
     if not stripped:
         return
@@ -265,6 +272,8 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     except NotText as err:
         print(f"coopcheck {command}: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # the output's reader has gone (cli.main ends the run quietly)
     except OSError as err:
         print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
         return 2

@@ -1,16 +1,21 @@
 """``coopcheck`` entry point: parse the command line and dispatch to a subcommand module.
 
 Exit codes, stable across subcommands: 0 success; 1 a decision or test went the wrong way
-(``--fail-on-deny``, failing tests); 2 bad input (arguments, scenarios, rule files).
+(``--fail-on-deny``, failing tests); 2 bad input (arguments, scenarios, rule files) or a file
+that cannot be read or written; 130 interrupted (Ctrl-C). A closed output pipe (``| head``)
+ends the run quietly with 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+#: Interrupted by Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 #: Subcommand name -> the module (in ``coopcheck.cli``) that registers its arguments and runs it.
 #: Each module has ``HELP``, ``register(parser)`` and ``run(args) -> exit code``.
@@ -50,8 +55,28 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         return _command(args.command).run(args)
-    except BrokenPipeError:  # `coopcheck ... | head`
+    except BrokenPipeError:  # `coopcheck ... | head`: the reader has gone; nothing more to say
+        _silence_stdout()
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as a shell command does
+        _silence_stdout()
+        print("coopcheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's final flush of what is
+    still buffered does not fail again (and print a traceback) on a closed pipe."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test, or already closed
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

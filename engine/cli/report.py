@@ -1,4 +1,9 @@
-"""``coopcheck report --out DIR``: write a static HTML report for reviewers."""
+"""``coopcheck report --out DIR``: write a static HTML report for reviewers.
+
+Each page is written atomically: a page that cannot be written (a full disk, no permission)
+is left as it was, or absent, never cut short; it is reported on one line, the other pages
+are still written, and the exit code is 2.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from coopcheck.dsl.errors import CoopcheckError
 
 from coopcheck.core.api import load_policy, shipped_policies
+from coopcheck.core.files import WriteError
 from coopcheck.cli.inputs import load_ruleset
 
 HELP = "write a static HTML report: one page per co-op and a comparison page"
@@ -41,7 +47,8 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``report``: exit 0 written, 2 bad input (unknown co-op, unwritable folder)."""
+    """Run ``report``: exit 0 written, 2 bad input (unknown co-op) or a folder or page that
+    could not be written."""
     from coopcheck.presentation.report import write_report
 
     try:
@@ -60,13 +67,23 @@ def run(args: argparse.Namespace) -> int:
         except CoopcheckError as err:
             print(err.render(), file=sys.stderr)
             return 2
+    unwritten: list[WriteError] = []
+
+    def could_not_write(err: WriteError) -> None:
+        # one line per file; the file is as it was (or absent), never half a page
+        unwritten.append(err)
+        _error(f"{err} (left unchanged)")
+
     try:
         written = write_report(rulesets, args.out, lang=args.lang, baseline=baseline, stamp=args.stamp,
-                               with_diffs=not args.no_diff)
+                               with_diffs=not args.no_diff, on_error=could_not_write)
     except ValueError as err:
         return _error(str(err))
-    except OSError as err:
-        return _error(f"cannot write `{err.filename or args.out}`: {err.strerror}")
+    except OSError as err:  # the folder itself cannot be made
+        return _error(f"cannot write `{err.filename or args.out}`: {err.strerror or err}")
     index = Path(args.out) / "index.html"
+    if unwritten:
+        print(f"wrote {len(written)} files to {args.out}; {len(unwritten)} could not be written", file=sys.stderr)
+        return 2
     print(f"wrote {len(written)} files to {args.out} — open {index}")
     return 0

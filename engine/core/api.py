@@ -80,6 +80,9 @@ def make_scenario(ruleset: Ruleset, mapping: Mapping[str, Any] | None = None, /,
     merged = dict(mapping or {})
     merged.update(fields)
     coop = merged.get("coop")
+    if coop is not None and not isinstance(coop, str):
+        raise CoopcheckError([Diagnostic("E404", "field `coop` must be a policy id", None,
+                                         f"this policy is `{ruleset.coop}`")], field="coop")
     if isinstance(coop, str) and ruleset.coop and coop not in (ruleset.coop, "all"):
         try:
             same = ruleset.vocabulary.resolve(coop, "coop") == ruleset.coop
@@ -101,6 +104,8 @@ def decide(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = Non
     """
     if type(scenario) is not Scenario:
         scenario = make_scenario(ruleset, scenario, **fields)
+    elif fields:
+        raise _both(fields)
     return evaluator_for(ruleset).decide(scenario)
 
 
@@ -118,7 +123,14 @@ def permits(ruleset: Ruleset, scenario: Scenario | Mapping[str, Any] | None = No
     """
     if type(scenario) is not Scenario:
         scenario = make_scenario(ruleset, scenario, **fields)
+    elif fields:
+        raise _both(fields)
     return evaluator_for(ruleset).permits(scenario)
+
+
+def _both(fields) -> CoopcheckError:
+    return CoopcheckError([Diagnostic("E404", f"a Scenario and fields given together ({', '.join(fields)})", None,
+                                      "give one Scenario, or a dict and/or keywords")])
 
 
 def decide_many(ruleset: Ruleset, scenarios: Iterable[Scenario | Mapping[str, Any]]) -> Iterator[Decision]:

@@ -27,7 +27,8 @@ from coopcheck.core.kinds import Basis, Effect
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.scenario import ACTIONS, FIELDS, Scenario, scenario_from_dict
 from coopcheck.core.semantics import decide_item
-from coopcheck.core.vocabulary import UnknownTerm
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
+from coopcheck.core.vocabulary import KIND_NAMES, UnknownTerm, quote
 from coopcheck.core.tables import KeyPlan, build_plan, rebind, term_classes
 
 #: How many scenario answers the fast path remembers per evaluator.
@@ -49,7 +50,8 @@ class Evaluator:
     ('permit', 'joint_use', True)
     """
 
-    __slots__ = ("ruleset", "_plans", "_verdicts", "_names", "_unknown", "_items", "_subjects", "__weakref__")
+    __slots__ = ("ruleset", "_plans", "_verdicts", "_names", "_unknown", "_items", "_subjects", "_ids",
+                 "_admitted", "__weakref__")
 
     def __init__(self, ruleset: Ruleset):
         self.ruleset = ruleset
@@ -59,6 +61,10 @@ class Evaluator:
         self._unknown: dict[tuple, UnknownTerm] = {}  # names that resolve to no term, with the error
         # each item's and subject's class representative (tables.term_classes)
         self._items, self._subjects = term_classes(ruleset)
+        vocab = ruleset.vocabulary
+        self._ids = {kind: frozenset(vocab.of_kind(kind)) for kind in ("item", "purpose", "subject", "party",
+                                                                       "exception")}
+        self._admitted: dict[tuple, bool] = {}  # scenario keys whose terms were checked
 
     def __repr__(self) -> str:
         return (f"Evaluator(coop={self.ruleset.coop!r}, plans={len(self._plans)}, "
@@ -75,7 +81,7 @@ class Evaluator:
             if unknown is not None:
                 raise unknown.with_traceback(None)  # the same error, without searching for a suggestion again
             try:
-                known = self.ruleset.vocabulary.resolve(name, kind)
+                known = self.ruleset.vocabulary.resolve(name, kind, plurals=False)
             except UnknownTerm as err:
                 if len(self._unknown) < NAME_LIMIT:
                     self._unknown[key] = err
@@ -153,6 +159,42 @@ class Evaluator:
             return None
         return Scenario(action, tuple(dict.fromkeys(items)), purpose, subject, recipient, consent, exception, coop)
 
+    def admit(self, sc: Scenario) -> Scenario:
+        """``sc`` if it may be decided against this policy: its terms are ids of the right kinds
+        in the policy's vocabulary, its recipient fits its action, and it is for this co-op.
+        Else an input error (a scenario built by hand with a label in place of an id is
+        refused, never decided). Every public way to decide passes through here."""
+        if sc.coop is not None and sc.coop != self.ruleset.coop and sc.coop != "all":
+            raise CoopcheckError([Diagnostic("E402", f"the scenario is for `{quote(sc.coop)}` but the policy is "
+                                             f"`{self.ruleset.coop}`", None, "drop `coop` or load that policy")],
+                                 field="coop")
+        if self._admitted.get(sc.key):
+            return sc
+        ids = self._ids
+        for field, value, kind in (*(("data", i, "item") for i in sc.items), ("purpose", sc.purpose, "purpose"),
+                                   ("subject", sc.subject, "subject"), ("recipient", sc.recipient, "party"),
+                                   ("exception", sc.exception, "exception")):
+            if value is None or value in ids[kind]:
+                continue
+            try:
+                hint = f"did you mean `{self.resolve(value, kind)}`? (make_scenario resolves names)"
+            except UnknownTerm as err:
+                hint = err.help or f"give a {KIND_NAMES[kind]} id of the policy's vocabulary"
+            raise CoopcheckError([Diagnostic("E402", f"`{quote(value)}` is not a {KIND_NAMES[kind]} id", None, hint)],
+                                 field=field)
+        if sc.action == "share" and sc.recipient is None:
+            raise CoopcheckError([Diagnostic("E403", "missing field `recipient`: sharing needs a recipient", None)],
+                                 field="recipient")
+        if sc.action == "publish" and sc.recipient != "public":
+            raise CoopcheckError([Diagnostic("E405", "publishing goes to `public`", None,
+                                             "use action `share` to give data to a recipient")], field="recipient")
+        if sc.action in ("use", "collect") and sc.recipient is not None:
+            raise CoopcheckError([Diagnostic("E405", f"action `{sc.action}` takes no recipient", None,
+                                             "use action `share` to give data to a recipient")], field="recipient")
+        if len(self._admitted) < VERDICT_LIMIT:
+            self._admitted[sc.key] = True
+        return sc
+
     # ---- the tables --------------------------------------------------------------------------
     def plan(self, action: str, subject: str, item: str) -> KeyPlan:
         """The decision table of one key (shared by the items and subjects of its classes),
@@ -194,6 +236,7 @@ class Evaluator:
     def decide(self, sc: Scenario) -> Decision:
         """Decide a scenario: item by item, permitted only if every item is (docs/semantics.md
         §5.3). The decision carries its explanation, read from the tables."""
+        self.admit(sc)
         rs = self.ruleset
         items = sc.items
         if len(items) == 1:
@@ -224,10 +267,12 @@ class Evaluator:
         """Whether the scenario is permitted: :meth:`decide`'s effect without building the
         decision. Answers are remembered per scenario (up to :data:`VERDICT_LIMIT`)."""
         verdicts = self._verdicts
-        try:
-            return verdicts[sc.key]
-        except KeyError:
-            pass
+        if sc.coop is None or sc.coop == self.ruleset.coop:
+            try:
+                return verdicts[sc.key]  # a scenario answered before was admitted then
+            except KeyError:
+                pass
+        self.admit(sc)
         answer = all(self._item_permitted(sc, item, sc.consent) for item in sc.items)
         if len(verdicts) < VERDICT_LIMIT:
             verdicts[sc.key] = answer

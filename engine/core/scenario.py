@@ -12,7 +12,7 @@ from attrs import field, frozen
 
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 
-from coopcheck.core.vocabulary import UnknownTerm, Vocabulary
+from coopcheck.core.vocabulary import UnknownTerm, Vocabulary, quote
 
 ACTIONS = ("use", "collect", "share", "publish")
 FIELDS = ("coop", "action", "subject", "data", "recipient", "purpose", "consent", "exception")
@@ -34,6 +34,11 @@ class Scenario:
     key: tuple = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        problem = _shape_problem(self)
+        if problem is not None:
+            raise _input_error("E404", f"field `{problem[0]}` {problem[1]}",
+                               "build scenarios with coopcheck.make_scenario(policy, ...) or a dict in the JSON "
+                               "contract", field=problem[0])
         object.__setattr__(self, "key", (self.action, self.subject, self.items, self.recipient, self.purpose,
                                          self.consent, self.exception))
 
@@ -52,6 +57,26 @@ class Scenario:
         return {"coop": self.coop, "action": self.action, "subject": self.subject,
                 "data": list(self.items), "recipient": self.recipient, "purpose": self.purpose,
                 "consent": self.consent, "exception": self.exception}
+
+
+def _shape_problem(sc: "Scenario") -> tuple[str, str] | None:
+    """What is wrong with the types of a scenario's fields (ids are checked against the policy
+    that decides it), or None."""
+    if type(sc.action) is not str or sc.action not in ACTIONS:
+        return "action", "must be one of " + ", ".join(ACTIONS)
+    if type(sc.items) is not tuple or not sc.items or not all(type(i) is str and i for i in sc.items):
+        return "data", "must be a non-empty tuple of data item ids"
+    for name in ("purpose", "subject"):
+        value = getattr(sc, name)
+        if type(value) is not str or not value:
+            return name, "must be a term id"
+    for name in ("recipient", "exception", "coop"):
+        value = getattr(sc, name)
+        if value is not None and (type(value) is not str or not value):
+            return name, "must be a term id or None"
+    if type(sc.consent) is not bool:
+        return "consent", "must be True or False"
+    return None
 
 
 def _input_error(code: str, message: str, help: str | None = None, field: str | None = None) -> CoopcheckError:
@@ -75,9 +100,9 @@ def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str 
                            'e.g. {"action": "use", "data": ["name"], "purpose": "delivery"}')
     unknown = [k for k in data if k not in FIELDS]
     if unknown:
-        raise _input_error("E401", f"unknown field `{unknown[0]}`",
-                           did_you_mean(str(unknown[0]), FIELDS) or "fields: " + ", ".join(FIELDS),
-                           field=str(unknown[0]))
+        name = quote(str(unknown[0]))
+        raise _input_error("E401", f"unknown field `{name}`",
+                           did_you_mean(name, FIELDS) or "fields: " + ", ".join(FIELDS), field=name)
 
     def text_field(name: str, required: bool) -> str | None:
         value = data.get(name)
@@ -100,8 +125,8 @@ def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str 
     action = text_field("action", True)
     action_key = action.strip().lower()
     if action_key not in ACTIONS:
-        raise _input_error("E402", f"unknown action `{action}`",
-                           did_you_mean(action_key, ACTIONS) or "actions: " + ", ".join(ACTIONS),
+        raise _input_error("E402", f"unknown action `{quote(action)}`",
+                           did_you_mean(quote(action_key), ACTIONS) or "actions: " + ", ".join(ACTIONS),
                            field="action")
     raw_items = data.get("data")
     if raw_items is None:

@@ -60,6 +60,21 @@ def _singulars(key: str) -> list[str]:
     return out
 
 
+#: The longest name a term can be looked up by; longer input is an unknown term at once.
+MAX_NAME = 200
+#: How much of a user's text a message quotes.
+QUOTE_LIMIT = 80
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` for a message: at most ``limit`` characters, an ellipsis marking the cut.
+
+    >>> quote("x" * 100, 10)
+    'xxxxxxxxx…'
+    """
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 class UnknownTerm(LookupError):
     """A name that is not a term of the expected kind; carries message and help."""
 
@@ -131,9 +146,10 @@ class Vocabulary:
         info = self.terms.get(tid)
         return info.display() if info else tid
 
-    def _candidates(self, name: str) -> list[str]:
+    def _candidates(self, name: str, plurals: bool = True) -> list[str]:
         keys = [_name_key(name), _words_key(name)]
-        keys += _singulars(_words_key(name))
+        if plurals:
+            keys += _singulars(_words_key(name))
         found: list[str] = []
         for key in keys:
             for tid in self.names.get(key, ()):
@@ -143,8 +159,11 @@ class Vocabulary:
                 break
         return found
 
-    def resolve(self, name: str, kind: str | tuple[str, ...]) -> str:
+    def resolve(self, name: str, kind: str | tuple[str, ...], *, plurals: bool = True) -> str:
         """The id of the term of ``kind`` called ``name``; raises :class:`UnknownTerm`.
+
+        ``plurals``: also read a plural last word as its singular (rule files say ``delivery
+        companies``; scenario input names one term exactly, so it does not).
 
         >>> from coopcheck.core.api import load_policy
         >>> v = load_policy("aizu").vocabulary
@@ -152,19 +171,24 @@ class Vocabulary:
         ('jccu', 'purchase_history')
         """
         kinds = (kind,) if isinstance(kind, str) else kind
-        found = self._candidates(name)
+        if len(name) > MAX_NAME:
+            # no term is named that long: say so without echoing it all or searching for a match
+            raise UnknownTerm(f"unknown {' or '.join(KIND_NAMES[k] for k in kinds)} `{quote(name)}`",
+                              f"names are at most {MAX_NAME} characters")
+        found = self._candidates(name, plurals)
         of_kind = [t for t in found if self.terms[t].kind in kinds]
         if len(of_kind) == 1:
             return of_kind[0]
         what = " or ".join(KIND_NAMES[k] for k in kinds)
+        shown = quote(name)
         if len(of_kind) > 1:
-            raise UnknownTerm(f"`{name}` names more than one {what}: "
+            raise UnknownTerm(f"`{shown}` names more than one {what}: "
                               + ", ".join(f"`{t}`" for t in of_kind), "write the id instead")
         if found:
             other = self.terms[found[0]]
-            raise UnknownTerm(f"`{name}` is a {KIND_NAMES[other.kind]} (`{other.id}`), not a {what}",
+            raise UnknownTerm(f"`{shown}` is a {KIND_NAMES[other.kind]} (`{other.id}`), not a {what}",
                               self._suggest(name, kinds))
-        raise UnknownTerm(f"unknown {what} `{name}`", self._suggest(name, kinds))
+        raise UnknownTerm(f"unknown {what} `{shown}`", self._suggest(name, kinds))
 
     def _suggest(self, name: str, kinds: tuple[str, ...]) -> str | None:
         pool: dict[str, str] = {}

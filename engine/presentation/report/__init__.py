@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
+from coopcheck.core.files import WriteError, write_atomic
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.presentation.report.html import Writer, compare_html, coop_html, diff_html, index_html
 from coopcheck.presentation.report.model import baseline_rows, comparison, coop_page
@@ -65,13 +66,27 @@ def build_site(rulesets: Sequence[Ruleset], lang: str = "en", baseline: str | No
     return site
 
 
-def write_report(rulesets: Sequence[Ruleset], out: str | Path, **options) -> list[Path]:
-    """Write :func:`build_site` into the folder ``out`` (created if needed); returns the paths."""
+def write_report(rulesets: Sequence[Ruleset], out: str | Path, *,
+                 on_error: Callable[[WriteError], None] | None = None, **options) -> list[Path]:
+    """Write :func:`build_site` into the folder ``out`` (created if needed); returns the paths
+    written.
+
+    Each file is written atomically (:func:`coopcheck.core.files.write_atomic`): it is either
+    the whole new page or, when it cannot be written, left as it was (or absent) — never a
+    part of a page. A file that cannot be written raises :class:`~coopcheck.core.files.WriteError`,
+    or, when ``on_error`` is given, is passed to it and the other files are still written.
+    """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in build_site(rulesets, **options).items():
         path = folder / name
-        path.write_text(text, encoding="utf-8", newline="\n")
+        try:
+            write_atomic(path, text)
+        except WriteError as err:
+            if on_error is None:
+                raise
+            on_error(err)
+            continue
         written.append(path)
     return written

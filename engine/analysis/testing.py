@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attrs import frozen
+from attrs import field, frozen
 
 import coopcheck.dsl as dsl
 from coopcheck.dsl import ast
@@ -47,6 +47,7 @@ class FileResult:
     errors: tuple[Diagnostic, ...] = ()
     inventory: tuple[Diagnostic, ...] = ()  # clause-inventory problems (count as failures)
     inventory_file: str | None = None
+    ruleset: Ruleset | None = field(default=None, eq=False, repr=False)  # the policy tested
 
 
 def find_test_files(paths: list[Path]) -> list[Path]:
@@ -91,7 +92,7 @@ def run_file(path: Path, shown: str | None = None) -> FileResult:
         candidate = inventory_path(Path(ruleset.files[-1]))
         if candidate.is_file():
             inventory, inventory_file = tuple(check_inventory(ruleset, candidate)), str(candidate)
-    return FileResult(shown, tuple(results), tuple(errors), inventory, inventory_file)
+    return FileResult(shown, tuple(results), tuple(errors), inventory, inventory_file, ruleset)
 
 
 def _target(module: ast.Module, path: Path, source: str) -> Ruleset:

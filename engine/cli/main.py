@@ -20,7 +20,7 @@ EXIT_INTERRUPTED = 130
 #: Subcommand name -> the module (in ``coopcheck.cli``) that registers its arguments and runs it.
 #: Each module has ``HELP``, ``register(parser)`` and ``run(args) -> exit code``.
 COMMANDS = {"check": "check", "test": "test", "lint": "lint", "fmt": "fmt", "explain": "explain",
-            "compare": "compare", "diff": "diff", "report": "report", "desugar": "desugar"}
+            "compare": "compare", "diff": "diff", "report": "report", "desugar": "desugar", "terms": "terms"}
 
 
 def _command(name: str):

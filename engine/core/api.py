@@ -28,6 +28,8 @@ from coopcheck.core.evaluator import Evaluator, evaluator_for
 from coopcheck.core.loader import load
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.scenario import Scenario
+from coopcheck.core.search import search
+from coopcheck.core.vocabulary import quote
 
 
 def shipped_policies() -> list[str]:
@@ -47,8 +49,10 @@ def load_policy(coop: str) -> Ruleset:
         except LookupError:
             resolved = None
         if resolved not in ids:
-            raise CoopcheckError([Diagnostic("E402", f"unknown co-op `{coop}`", None,
-                                             did_you_mean(key, ids) or "shipped policies: " + ", ".join(ids))])
+            hits = [h.id for h in search(vocab, key, "coop") if h.id in ids]
+            hint = (f"did you mean `{hits[0]}` ({vocab.terms[hits[0]].label})?" if hits else
+                    did_you_mean(key, ids) or "shipped policies: " + ", ".join(ids))
+            raise CoopcheckError([Diagnostic("E402", f"unknown co-op `{quote(coop)}`", None, hint)])
         key = resolved
     policy_file = paths.policies_dir() / f"{key}.policy"
     return cached_ruleset(policy_file, lambda: load_file(policy_file))

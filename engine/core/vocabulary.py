@@ -202,6 +202,11 @@ class Vocabulary:
                     pool[x] = info.id
         key = _words_key(name) if re.match(r"^[\x00-\x7f]*$", name) else normalize_text(name)
         hint = did_you_mean(key, pool, cutoff=0.55)
+        if hint is None:
+            # no close spelling: a part or prefix of a name, or an everyday word (core.search)
+            from coopcheck.core.search import suggestion
+
+            return suggestion(self, name, kinds)
         if hint is None and key != name:
             hint = did_you_mean(normalize_text(name), pool, cutoff=0.55)
         if hint is None:

@@ -513,7 +513,11 @@ def test_json_bad_field_values(cli, field, value):
 
 @pytest.mark.parametrize("text", ["", "\n", "  \n\n"])
 def test_json_empty_input(cli, text):
-    assert cli("check", "--json", "-", stdin=text) == (0, "", "")
+    """Empty input is an input error (it used to pass silently with exit 0); an empty JSON
+    array is a request with no scenarios, answered with nothing."""
+    code, out, err = cli("check", "--json", "-", stdin=text)
+    assert (code, out) == (2, "") and "no scenarios" in err
+    assert cli("check", "--json", "-", stdin="[]") == (0, "", "")
 
 
 def test_json_missing_file(cli, tmp_path):
@@ -722,7 +726,8 @@ def test_lang_en_is_the_default_with_labels_beside_ids(cli):
     assert out.startswith("PERMIT") and "`purchase_history` (購買履歴)" in out
 
 
-def test_coop_all_gives_five_decisions_each_with_a_clause(cli):
+def test_coop_all_gives_five_decisions_each_with_a_clause(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # a wide terminal: one line per row (narrow ones wrap cells)
     code, out, _ = cli(*(["check", "--coop", "all"] + JCCU_FLAGS[3:]))
     assert code == 0
     for coop in ("aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 
 from coopcheck.dsl.errors import CoopcheckError
@@ -42,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
         writer = DecisionWriter(args.lang)
         for d in decisions:
             print(writer.line(d))
-    elif len(decisions) == 1 and args.coop.strip().lower() != "all":
+    elif len(decisions) == 1 and args.coop.strip().lower() != "all" and "," not in args.coop:
         print(render_decision(decisions[0], rulesets[0].name, args.lang))
     else:
-        print(render_table(decisions, args.lang))
+        print(render_table(decisions, args.lang, shutil.get_terminal_size().columns))
     denied = any(not d.permitted for d in decisions)
     return 1 if (args.fail_on_deny and denied) else 0
 

@@ -18,7 +18,8 @@ from coopcheck.dsl import ast
 from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
-from coopcheck.core.api import shipped_policies
+from coopcheck.core import paths
+from coopcheck.core.api import load_file, shipped_policies
 from coopcheck.analysis.compare import ScenarioInput, compare_matrix
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.cli.inputs import flags_scenario, load_ruleset, read_json_text, read_scenarios
@@ -81,12 +82,30 @@ def _case_inputs(text: str, filename: str) -> Iterator[ScenarioInput]:
             raise CoopcheckError([Diagnostic(Code.E306, "a scenario file holds only `tests for` and `case` statements",
                                              stmt.span, "write each scenario as `case \"name\": ... expect ...`")])
         sc = stmt.scenario
-        fields: dict = {"action": sc.action, "data": [t.text for t in sc.items], "purpose": sc.purpose.text,
-                        "consent": sc.consent}
-        for name, term in (("subject", sc.subject), ("recipient", sc.recipient), ("exception", sc.exception)):
+        # a case line is written in the rule language, where a plural names its term
+        # (`of prospects`): its words are read as a rule file reads them
+        word = _rule_words()
+        fields: dict = {"action": sc.action, "data": [word(t.text, "item") for t in sc.items],
+                        "purpose": word(sc.purpose.text, "purpose"), "consent": sc.consent}
+        for name, term, kind in (("subject", sc.subject, "subject"), ("recipient", sc.recipient, "party"),
+                                 ("exception", sc.exception, "exception")):
             if term is not None:
-                fields[name] = term.text
+                fields[name] = word(term.text, kind)
         yield ScenarioInput(stmt.span.line if stmt.span else 0, fields, name=stmt.name)
+
+
+def _rule_words():
+    """A function reading a term of a case line as a rule file does (plurals included): its id,
+    or the text unchanged when it names nothing (the scenario gate then says why)."""
+    vocab = load_file(paths.rules_dir() / "vocabulary.rules").vocabulary
+
+    def word(text: str, kind: str) -> str:
+        try:
+            return vocab.resolve(text, kind)
+        except LookupError:
+            return text
+
+    return word
 
 
 def _is_json(text: str, path: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import re
 import io
 import itertools
 import json
@@ -49,23 +50,35 @@ class Policies:
         self._loaded: dict[str, Ruleset] = {}
 
     def get(self, coop: str) -> list[Ruleset]:
-        """The rulesets for a policy id, a co-op's name, or ``all``."""
-        ids = shipped_policies() if coop.strip().lower() == "all" else [coop]
+        """The rulesets for ``all``, or a comma list of policy ids, co-op names and policy files."""
+        ids = shipped_policies() if coop.strip().lower() == "all" else split_list(coop)
+        if not ids:
+            raise CoopcheckError([Diagnostic(Code.E403, "no co-op given", None, "e.g. `--coop aizu` or `--coop all`")])
         out = []
         for cid in ids:
             if cid not in self._loaded:
-                rs = load_policy(cid)
+                rs = load_ruleset(cid)
                 self._loaded[cid] = rs
-                self._loaded[rs.coop] = rs
+                self._loaded.setdefault(rs.coop, rs)
             out.append(self._loaded[cid])
         return out
+
+
+def split_list(text: str) -> list[str]:
+    """A list as a person writes it on the command line: ``a,b``, ``a、b``, ``a, b and c``.
+
+    >>> split_list("氏名、住所") , split_list("name and address"), split_list("name, address and phone")
+    (['氏名', '住所'], ['name', 'address'], ['name', 'address', 'phone'])
+    """
+    parts = re.split(r"\s*[,，、]\s*|\s+and\s+|\s+及び\s*|\s*および\s*", text.strip())
+    return [p.strip() for p in parts if p.strip()]
 
 
 def flags_scenario(args: argparse.Namespace) -> dict[str, Any]:
     """The scenario given as flags, in the JSON contract (terms not yet resolved)."""
     data = {"action": args.action, "purpose": args.purpose, "consent": args.consent}
     if args.data is not None:
-        data["data"] = [d.strip() for d in args.data.split(",") if d.strip()]
+        data["data"] = split_list(args.data)
     for name in ("recipient", "subject", "exception"):
         value = getattr(args, name)
         if value is not None:
@@ -105,6 +118,10 @@ def parse_line(number: int, line: str) -> tuple[int, Any, CoopcheckError | None]
             Code.E406, "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
 
 
+class EmptyInput(Exception):
+    """The input holds no text at all (or only blank lines)."""
+
+
 class NotText(Exception):
     """The input is not UTF-8 text (``start``: the offset of the first bad byte)."""
 
@@ -136,8 +153,7 @@ def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]
         if line.strip():
             break
     else:
-        yield from read_scenarios("".join(head))
-        return
+        raise EmptyInput  # nothing but blank lines (or nothing at all)
     if len(head) == 1 and head[0].startswith("\ufeff"):  # a byte-order mark is not part of the text
         head[0] = head[0][1:]
     first = head[-1].removesuffix("\n").removesuffix("\r")
@@ -272,6 +288,10 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     except NotText as err:
         print(f"coopcheck {command}: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
         return 2
+    except EmptyInput:
+        where = "standard input" if args.json == "-" else f"`{args.json}`"
+        print(f"coopcheck {command}: error: no scenarios in {where} (it is empty)", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         raise  # the output's reader has gone (cli.main ends the run quietly)
     except OSError as err:
@@ -297,12 +317,12 @@ def _run_jobs(args, policies: Policies, command: str, answer, show, scenarios) -
     threshold = gc.get_threshold()
     gc.set_threshold(100_000, 50, 50)
     try:
-        return _answer_jobs(args, policies, answer, show, scenarios)
+        return _answer_jobs(args, policies, command, answer, show, scenarios)
     finally:
         gc.set_threshold(*threshold)
 
 
-def _answer_jobs(args, policies: Policies, answer, show, scenarios) -> int:
+def _answer_jobs(args, policies: Policies, command: str, answer, show, scenarios) -> int:  # noqa: ARG001
     fmt = args.format or "json"
     errors = denied = False
     for job in json_jobs(scenarios, args.coop, policies):

@@ -174,8 +174,8 @@ class Evaluator:
         for field, value, kind in (*(("data", i, "item") for i in sc.items), ("purpose", sc.purpose, "purpose"),
                                    ("subject", sc.subject, "subject"), ("recipient", sc.recipient, "party"),
                                    ("exception", sc.exception, "exception")):
-            if value is None or value in ids[kind]:
-                continue
+            if value is None or value in ids[kind] or (field == "recipient" and value == "public"):
+                continue  # (publishing goes to `public`, whether or not the vocabulary declares it)
             try:
                 hint = f"did you mean `{self.resolve(value, kind)}`? (make_scenario resolves names)"
             except UnknownTerm as err:

@@ -62,17 +62,17 @@ class Scenario:
 def _shape_problem(sc: "Scenario") -> tuple[str, str] | None:
     """What is wrong with the types of a scenario's fields (ids are checked against the policy
     that decides it), or None."""
-    if type(sc.action) is not str or sc.action not in ACTIONS:
+    if not isinstance(sc.action, str) or sc.action not in ACTIONS:
         return "action", "must be one of " + ", ".join(ACTIONS)
-    if type(sc.items) is not tuple or not sc.items or not all(type(i) is str and i for i in sc.items):
+    if type(sc.items) is not tuple or not sc.items or not all(isinstance(i, str) and i for i in sc.items):
         return "data", "must be a non-empty tuple of data item ids"
     for name in ("purpose", "subject"):
         value = getattr(sc, name)
-        if type(value) is not str or not value:
+        if not isinstance(value, str) or not value:
             return name, "must be a term id"
     for name in ("recipient", "exception", "coop"):
         value = getattr(sc, name)
-        if value is not None and (type(value) is not str or not value):
+        if value is not None and (not isinstance(value, str) or not value):
             return name, "must be a term id or None"
     if type(sc.consent) is not bool:
         return "consent", "must be True or False"

@@ -87,9 +87,13 @@ def render_decision(decision: Decision, coop_name: str | None = None, lang: str 
     return "\n".join(lines)
 
 
-def render_table(decisions: list[Decision], lang: str = "en") -> str:
-    """One row per co-op: decision, basis, obligations, clauses, whether consent flips a deny."""
-    h = HEADINGS["ja" if lang == "ja" else "en"]
+def render_table(decisions: list[Decision], lang: str = "en", width: int | None = None) -> str:
+    """One row per co-op: decision, basis, obligations, clauses, whether consent flips a deny.
+
+    In Japanese every cell is Japanese (the basis and obligations by their labels). With
+    ``width`` (the terminal's columns) long cells wrap so the table fits it."""
+    ja = lang == "ja"
+    h = HEADINGS["ja" if ja else "en"]
     rows = []
     for d in decisions:
         consent = "—" if d.permitted else (h["table_yes"] if d.would_permit_with_consent else h["table_no"])
@@ -98,7 +102,44 @@ def render_table(decisions: list[Decision], lang: str = "en") -> str:
         if not clauses:  # a default deny: name the clauses of the grants that came closest
             near = dict.fromkeys(r.citation for r in d.reasons if r.code == "near_miss" and r.citation)
             clauses = "\n".join(f"{h['closest']} {c}" for c in near) or "—"
-        rows.append([d.coop, verdict, basis_text(d.basis), ", ".join(d.obligations) or "—", clauses, consent])
+        if ja:
+            coop = (d.vocabulary.label(d.coop) if d.vocabulary is not None and d.coop else None) or d.coop
+            basis = BASIS_WORDS["ja"].get(d.basis, d.basis)
+            obligations = "\n".join(term(d, o, "ja").split("(")[0].strip("「」") for o in d.obligations) or "—"
+        else:
+            coop, basis = d.coop, basis_text(d.basis)
+            obligations = "\n".join(d.obligations) or "—"
+        rows.append([coop, verdict, basis, obligations, clauses, consent])
     from tabulate import tabulate  # imported here: a single verdict needs no table
 
-    return tabulate(rows, headers=h["table"], tablefmt="simple_grid")
+    import tabulate as tabulate_module
+
+    widths = _column_widths(rows, h["table"], width)
+    padding = tabulate_module.MIN_PADDING
+    tabulate_module.MIN_PADDING = 0  # headers are wrapped to the widths: no extra room for them
+    try:
+        return tabulate(rows, headers=h["table"], tablefmt="simple_grid", maxcolwidths=widths,
+                        maxheadercolwidths=widths)
+    finally:
+        tabulate_module.MIN_PADDING = padding
+
+
+def _column_widths(rows, headers, width: int | None) -> list | None:
+    """Widths for the columns so that a ``simple_grid`` table fits ``width`` columns: the
+    widest columns give way first; none narrower than its longest word (up to 13), so ids
+    such as ``aicoop_miyagi`` are not cut."""
+    if not width:
+        return None
+    cells = [[str(r[i]) for r in rows] for i in range(len(headers))]
+    natural = [max([wcswidth(line) for cell in column for line in cell.split("\n")] + [min(wcswidth(h), 10)])
+               for column, h in zip(cells, headers)]
+    floor = [min(13, max([wcswidth(word) for cell in column for word in cell.split()] + [6])) for column in cells]
+    budget = width - (3 * len(headers) + 1)  # "│ " + " │ " between cells + " │"
+    widths = list(natural)
+    while sum(widths) > budget:
+        shrinkable = [k for k in range(len(widths)) if widths[k] > floor[k]]
+        if not shrinkable:
+            break
+        i = max(shrinkable, key=lambda k: widths[k])
+        widths[i] -= 1
+    return widths

@@ -8,7 +8,9 @@ The public API — everything an embedding system needs:
 - :func:`decision_json` gives a decision in the JSON contract, reasons in English or Japanese;
 - :class:`Evaluator` decides against one ruleset and owns the caches (the functions above
   share one per ruleset);
-- the kinds a decision speaks in: :class:`Effect`, :class:`Basis`.
+- the kinds a decision speaks in: :class:`Effect`, :class:`Basis`;
+- :class:`Client` asks a running ``coopcheck serve`` instead (standard library only, every
+  error a deny); it is imported only when first used.
 
 The package is layered (docs/semantics.md §8): ``coopcheck.dsl`` (text → syntax tree),
 ``coopcheck.core`` (compiler, semantics, decision tables, decisions), ``coopcheck.analysis``,
@@ -28,3 +30,13 @@ from coopcheck.presentation.decision_json import decision_json
 __all__ = ["load_policy", "load_file", "load_string", "decide", "permits", "decide_many", "make_scenario",
            "shipped_policies", "decision_json", "Evaluator", "Decision", "ItemDecision", "Reason", "Ruleset",
            "Scenario", "Effect", "Basis", "CoopcheckError", "Diagnostic"]
+
+
+def __getattr__(name: str):
+    """``coopcheck.Client``, imported on first use (the library itself never imports the
+    service: :mod:`coopcheck.serve` is a surface above it)."""
+    if name == "Client":
+        from coopcheck.serve.client import Client
+
+        return Client
+    raise AttributeError(f"module 'coopcheck' has no attribute {name!r}")

@@ -17,7 +17,7 @@ import pytest
 import coopcheck
 import coopcheck.dsl
 
-LAYERS = {"dsl": 0, "core": 1, "analysis": 2, "presentation": 3, "cli": 4}
+LAYERS = {"dsl": 0, "core": 1, "analysis": 2, "presentation": 3, "cli": 4, "serve": 4, "lsp": 4, "audit": 4}
 #: the package's own __init__ / __main__: the facade over the library and the CLI entry
 FACADE = 5
 

@@ -202,6 +202,18 @@ def test_a_planted_permissive_policy_is_not_used(cache, expected):
     assert decision_json(decide(load_policy("aizu"), DENIED))["decision"] == "permit"
 
 
+def test_an_entry_claiming_a_file_the_key_does_not_cover_is_not_used(cache, expected, tmp_path):
+    """Even authenticated, an entry whose ruleset was compiled from a file outside the key
+    (which could have changed unseen) is not used."""
+    load_policy("aizu")
+    target = entry_path(cache, "aizu")
+    secret = (cache / cache_module.KEY_FILE).read_bytes()
+    fresh = uncached("aizu")
+    stray = attrs.evolve(permissive_aizu(), files=(str(tmp_path / "elsewhere.rules"), *fresh.files))
+    target.write_bytes(entry_bytes(stray, target.name, secret))
+    assert decisions(load_policy("aizu")) == expected
+
+
 def test_no_single_byte_corruption_of_an_entry_is_decided_from(cache, expected):
     """Flip bytes of a real entry, one position at a time (the head, the tag and footer
     whole, and a few hundred positions between), and truncate or extend it: the entry is
@@ -234,8 +246,10 @@ def test_no_single_byte_corruption_of_an_entry_is_decided_from(cache, expected):
 @pytest.mark.parametrize("at", ["entry", "key"])
 def test_a_fifo_in_the_cache_does_not_hang(cache, expected, at):
     """A FIFO at the entry's path (or the secret's) is skipped, not waited on."""
-    cache.mkdir(mode=0o700)
-    os.mkfifo(entry_path(cache, "aizu") if at == "entry" else cache / cache_module.KEY_FILE, 0o600)
+    load_policy("aizu")  # a secret, so that the entry is looked at
+    target = entry_path(cache, "aizu") if at == "entry" else cache / cache_module.KEY_FILE
+    target.unlink()
+    os.mkfifo(target, 0o600)
     out = run_python("""
         import json
         from coopcheck import load_policy, decide
@@ -264,7 +278,8 @@ def test_a_directory_or_symlink_at_the_entry_path_is_skipped(cache, expected, tm
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod needs root")
 def test_a_device_at_the_entry_path_is_not_opened(cache, expected):
-    cache.mkdir(mode=0o700)
+    load_policy("aizu")
+    entry_path(cache, "aizu").unlink()
     try:
         os.mknod(entry_path(cache, "aizu"), stat.S_IFCHR | 0o600, os.makedev(1, 3))  # like /dev/null
     except OSError as err:

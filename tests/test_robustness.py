@@ -240,6 +240,9 @@ def assert_check_answers(text: str, default_coop: str | None) -> None:
     args = ("--coop", default_coop) if default_coop else ()
     code, lines, err = run_check(text.encode("utf-8"), *args)
     assert "Traceback" not in err
+    if not text.lstrip("\ufeff").strip():  # no scenario at all: an input error, not a silent success
+        assert (code, lines) == (2, []) and "no scenarios" in err
+        return
     expected = units(text)
     errors = 0
     position = 0

@@ -21,6 +21,7 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import load_file, load_policy, shipped_policies
 from coopcheck.core.ruleset import Ruleset
+from coopcheck.core.vocabulary import quote
 
 REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
 
@@ -47,20 +48,23 @@ class Policies:
     """Rulesets loaded on first use during one command run."""
 
     def __init__(self) -> None:
-        self._loaded: dict[str, Ruleset] = {}
+        self._loaded: dict[tuple, Ruleset] = {}
 
-    def get(self, coop: str) -> list[Ruleset]:
-        """The rulesets for ``all``, or a comma list of policy ids, co-op names and policy files."""
-        ids = shipped_policies() if coop.strip().lower() == "all" else split_list(coop)
+    def get(self, coop: str, names_only: bool = False) -> list[Ruleset]:
+        """The rulesets for ``all``, or a comma list of policy ids, co-op names and policy files
+        (``names_only``: one policy id or co-op name, as a scenario's ``coop`` field gives it)."""
+        if coop.strip().lower() == "all":
+            ids = shipped_policies()
+        else:
+            ids = [coop] if names_only else split_list(coop)
         if not ids:
             raise CoopcheckError([Diagnostic(Code.E403, "no co-op given", None, "e.g. `--coop aizu` or `--coop all`")])
         out = []
         for cid in ids:
-            if cid not in self._loaded:
-                rs = load_ruleset(cid)
-                self._loaded[cid] = rs
-                self._loaded.setdefault(rs.coop, rs)
-            out.append(self._loaded[cid])
+            key = (cid, names_only)  # a name in a scenario is never read as a file named alike
+            if key not in self._loaded:
+                self._loaded[key] = load_policy(cid) if names_only else load_ruleset(cid)
+            out.append(self._loaded[key])
         return out
 
 
@@ -116,6 +120,9 @@ def parse_line(number: int, line: str) -> tuple[int, Any, CoopcheckError | None]
     except RecursionError:
         return number, None, CoopcheckError([Diagnostic(
             Code.E406, "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
+    except ValueError as err:  # an integer too long to convert, say
+        return number, None, CoopcheckError([Diagnostic(
+            Code.E406, f"invalid JSON: {quote(str(err))}", None, "each line must be one JSON object")])
 
 
 class EmptyInput(Exception):
@@ -148,18 +155,18 @@ def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]
     lines = iter(binary)
     for raw in lines:
         line = decode(raw)
+        if not head and not offset:
+            line = line.removeprefix("\ufeff")  # a byte-order mark is not part of the text
         offset += len(raw)
         head.append(line)
         if line.strip():
             break
     else:
         raise EmptyInput  # nothing but blank lines (or nothing at all)
-    if len(head) == 1 and head[0].startswith("\ufeff"):  # a byte-order mark is not part of the text
-        head[0] = head[0][1:]
     first = head[-1].removesuffix("\n").removesuffix("\r")
     try:
         obj = json.loads(first)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         obj = None
     if not isinstance(obj, dict):  # not JSON Lines: the whole text is one value (or broken)
         rest = []
@@ -200,7 +207,7 @@ def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]
         return
     try:
         whole = json.loads(stripped)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         whole = None
     else:
         if isinstance(whole, list):
@@ -240,13 +247,18 @@ def json_jobs(text, default_coop: str | None, policies: Policies) -> Iterator[Jo
         try:
             if not isinstance(obj, dict):
                 raise CoopcheckError([Diagnostic(Code.E404, "a scenario must be a JSON object", None)])
-            coop = obj.get("coop") if obj.get("coop") is not None else default_coop
+            coop = obj.get("coop")
             if coop is None:
-                raise CoopcheckError([Diagnostic(Code.E403, "missing field `coop`", None,
-                                                 "give `coop` in the scenario or --coop on the command line")])
-            if not isinstance(coop, str):
-                raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id or `all`", None)])
-            rulesets = tuple(policies.get(coop))
+                if default_coop is None:
+                    raise CoopcheckError([Diagnostic(Code.E403, "missing field `coop`", None,
+                                                     "give `coop` in the scenario or --coop on the command line")])
+                rulesets = tuple(policies.get(default_coop))  # the command line's list or files
+            else:
+                if not isinstance(coop, str) or not coop.strip():
+                    raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id or `all`", None,
+                                                     "e.g. \"coop\": \"aizu\"")], field="coop")
+                # a scenario names one co-op (or all) by id or name: never a file or a list
+                rulesets = tuple(policies.get(coop, names_only=True))
         except CoopcheckError as err:
             yield Job(number, error=err)
             continue
@@ -346,6 +358,10 @@ def _answer_jobs(args, policies: Policies, command: str, answer, show, scenarios
 def load_ruleset(name: str) -> Ruleset:
     """A co-op named on the command line: a rule file (``.policy``/``.rules`` or an existing
     path) or a shipped policy's id or name."""
-    if name.endswith((".policy", ".rules")) or Path(name).is_file():
+    try:
+        is_file = name.endswith((".policy", ".rules")) or Path(name).is_file()
+    except (OSError, ValueError):  # too long for a path, or holds a NUL: not a file
+        is_file = False
+    if is_file:
         return load_file(name)
     return load_policy(name)

@@ -45,7 +45,7 @@ def load_policy(coop: str) -> Ruleset:
     if key not in ids:
         vocab = load_file(paths.rules_dir() / "vocabulary.rules").vocabulary  # knows co-op names
         try:
-            resolved = vocab.resolve(key, "coop")
+            resolved = vocab.resolve(key, "coop", plurals=False)  # a co-op name is input: no plurals
         except LookupError:
             resolved = None
         if resolved not in ids:
@@ -84,12 +84,12 @@ def make_scenario(ruleset: Ruleset, mapping: Mapping[str, Any] | None = None, /,
     merged = dict(mapping or {})
     merged.update(fields)
     coop = merged.get("coop")
-    if coop is not None and not isinstance(coop, str):
+    if coop is not None and (not isinstance(coop, str) or not coop.strip()):
         raise CoopcheckError([Diagnostic("E404", "field `coop` must be a policy id", None,
                                          f"this policy is `{ruleset.coop}`")], field="coop")
     if isinstance(coop, str) and ruleset.coop and coop not in (ruleset.coop, "all"):
         try:
-            same = ruleset.vocabulary.resolve(coop, "coop") == ruleset.coop
+            same = ruleset.vocabulary.resolve(coop, "coop", plurals=False) == ruleset.coop
         except LookupError:
             same = False
         if not same:

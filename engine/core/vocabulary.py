@@ -8,11 +8,13 @@ in rule files (``delivery companies``) resolve to the singular term.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from attrs import frozen
 
 from coopcheck.dsl.ast import normalize_text
-from coopcheck.dsl.errors import did_you_mean
+from coopcheck.dsl.errors import did_you_mean, quote
+from coopcheck.dsl.limits import MAX_NAME, QUOTE_LIMIT  # noqa: F401 - the limits, named here too
 
 from coopcheck.core.frozen import FrozenMap
 
@@ -60,28 +62,21 @@ def _singulars(key: str) -> list[str]:
     return out
 
 
-#: The longest name a term can be looked up by; longer input is an unknown term at once.
-MAX_NAME = 200
-#: How much of a user's text a message quotes.
-QUOTE_LIMIT = 80
-
-
-def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """``text`` for a message: at most ``limit`` characters, an ellipsis marking the cut.
-
-    >>> quote("x" * 100, 10)
-    'xxxxxxxxx…'
-    """
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 class UnknownTerm(LookupError):
-    """A name that is not a term of the expected kind; carries message and help."""
+    """A name that is not a term of the expected kind; carries message and help. The help
+    may be given as a function (a search for a close spelling), found when first read."""
 
-    def __init__(self, message: str, help: str | None):
+    def __init__(self, message: str, help: str | Callable[[], str | None] | None):
         super().__init__(message)
         self.message = message
-        self.help = help
+        self._help = help
+
+    @property
+    def help(self) -> str | None:
+        """What to do: a "did you mean", or None."""
+        if callable(self._help):
+            self._help = self._help()
+        return self._help
 
 
 @frozen(repr=False)
@@ -171,7 +166,7 @@ class Vocabulary:
         ('jccu', 'purchase_history')
         """
         kinds = (kind,) if isinstance(kind, str) else kind
-        if len(name) > MAX_NAME:
+        if len(name) > MAX_NAME and len(name.strip()) > MAX_NAME:
             # no term is named that long: say so without echoing it all or searching for a match
             raise UnknownTerm(f"unknown {' or '.join(KIND_NAMES[k] for k in kinds)} `{quote(name)}`",
                               f"names are at most {MAX_NAME} characters")
@@ -187,8 +182,8 @@ class Vocabulary:
         if found:
             other = self.terms[found[0]]
             raise UnknownTerm(f"`{shown}` is a {KIND_NAMES[other.kind]} (`{other.id}`), not a {what}",
-                              self._suggest(name, kinds))
-        raise UnknownTerm(f"unknown {what} `{shown}`", self._suggest(name, kinds))
+                              lambda: self._suggest(name, kinds))
+        raise UnknownTerm(f"unknown {what} `{shown}`", lambda: self._suggest(name, kinds))
 
     def _suggest(self, name: str, kinds: tuple[str, ...]) -> str | None:
         pool: dict[str, str] = {}

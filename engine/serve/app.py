@@ -319,14 +319,17 @@ class Work:
         JSON scenario)."""
         if not isinstance(obj, dict):
             raise _input_error(Code.E404, "a scenario must be a JSON object")
-        coop = obj.get("coop") if obj.get("coop") is not None else self.default_coop
+        own = obj.get("coop")
+        coop = own if own is not None else self.default_coop
         if coop is None:
             raise _input_error(Code.E403, "missing field `coop`",
                                "give `coop` in the scenario (a policy id or `all`), or `?coop=` in the URL")
-        if not isinstance(coop, str):
-            raise _input_error(Code.E404, "field `coop` must be a policy id or `all`")
+        if own is not None and (not isinstance(own, str) or not own.strip()):
+            err = _input_error(Code.E404, "field `coop` must be a policy id or `all`", 'e.g. "coop": "aizu"')
+            err.field = "coop"
+            raise err
         try:
-            policies = self.snapshot.resolve(coop)
+            policies = self.snapshot.resolve(coop, lists=own is None)
         except CoopcheckError as err:
             unloaded = [p.source for p in self.snapshot.problems.values() if p.serving is None]
             if unloaded:

@@ -115,11 +115,12 @@ class Snapshot:
         """The served policy ids, sorted."""
         return sorted(self.policies)
 
-    def resolve(self, name: str) -> list[Policy]:
-        """The policies a scenario's ``coop`` names: ``all`` (any case), or one or a list of
-        ids, co-ops' names or aliases (``aizu,kuruko``, ``コープあいづ、コープクルコ``, as the CLI
-        reads them; never a file path); raises E402 for a name that names no served policy."""
-        names = coop_names(name)
+    def resolve(self, name: str, lists: bool = True) -> list[Policy]:
+        """The policies ``name`` names: ``all`` (any case), or one id, co-op's name or alias —
+        or, with ``lists`` (the ``?coop=`` of a URL, as the CLI's ``--coop``), a list of them
+        (``aizu,kuruko``); never a file path. A scenario's own ``coop`` names one co-op or all,
+        as everywhere (docs/input.md). Raises E402 for a name that names no served policy."""
+        names = coop_names(name) if lists else (None if name.strip().lower() == "all" else [name])
         if names is None:
             return [self.policies[i] for i in self.ids()]
         if not names:

@@ -1,0 +1,198 @@
+"""The fuzz campaign (tests/support/fuzz.py), short: every entry point against the oracle, the
+reference evaluator and each other, plus rule files through parse, compile and fmt. The long
+run is ``python -m tests.support.fuzz --scenarios 10000000 --rule-files 20000`` (README.md,
+"Fuzz campaign").
+
+The harness itself is tested too: fed a deliberately broken entry point, each failure count it
+is meant to catch goes up.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import attrs
+import pytest
+
+import coopcheck
+from coopcheck import CoopcheckError, Diagnostic, Effect
+from support import fuzz
+
+SEED = 20240601
+OK = {"action": "use", "data": ["name"], "purpose": "delivery"}
+
+
+@pytest.fixture(scope="module")
+def campaign() -> fuzz.Campaign:
+    """The shipped co-ops, their reference policies and the oracle, loaded once."""
+    return fuzz.Campaign()
+
+
+@pytest.fixture(scope="module")
+def short_run(campaign) -> fuzz.Report:
+    """The CI profile: 3 000 scenarios (CLI chunks of 1 000 lines) and 50 rule files."""
+    return fuzz.run(scenarios=3000, rule_files=50, seed=SEED, cli_chunk=1000, max_cli_restarts=5,
+                    campaign=campaign)
+
+
+def test_the_short_campaign_finds_no_failure(short_run):
+    """No malformed scenario decided, no well-formed one refused, no disagreement with the
+    reference, the entry points agree, no crash, no hang, fmt keeps every file's meaning."""
+    assert short_run.ok, short_run.text()
+
+
+def test_the_short_campaign_exercises_every_kind(short_run):
+    """The run was not vacuous: malformed and well-formed scenarios, permits, denies and
+    refusals, every kind of generated input and every entry point, rule files that parse,
+    fail to parse, compile, fail to compile and were formatted and compiled again."""
+    d = short_run.as_dict()
+    s = d["scenarios"]
+    assert s["generated"] == 3000
+    assert s["oracle"]["malformed"] > 500 and s["oracle"]["well_formed"] > 1200, s["oracle"]
+    assert s["permits"] > 300 and s["denies"] > 300 and s["refused"] > 500, s
+    assert s["reference_checked"] > 1200, s
+    assert set(s["by_kind"]) == {"valid", "mutated", "built", "mismatch", "value", "garbage"}, s["by_kind"]
+    for route, counts in d["entry_points"].items():  # the CLI reads JSON only (and skips a crashed chunk's rest)
+        assert counts.get("sent", 0) > (1500 if route == "cli" else 2000), (route, counts)
+        assert counts.get("decided", 0) > 800 and counts.get("refused", 0) > 400, (route, counts)
+    assert s["cli_chunks"] >= 3
+    r = d["rule_files"]
+    assert r["generated"] == 50 and r["parse_errors"] and r["compile_errors"], r
+    assert r["parsed"] > 15 and r["compiled"] > 10 and r["formatted"] > 15 and r["recompiled"] > 10, r
+
+
+# ---- the harness is not blind ----------------------------------------------------------------------
+class Broken:
+    """The real API with some entry points replaced."""
+
+    def __init__(self, **replaced):
+        self.decide, self.permits = coopcheck.decide, coopcheck.permits
+        self.decide_many, self.make_scenario = coopcheck.decide_many, coopcheck.make_scenario
+        self.__dict__.update(replaced)
+
+
+def _short(campaign, api, **kw) -> fuzz.Report:
+    return fuzz.run(scenarios=kw.pop("scenarios", 500), rule_files=0, seed=kw.pop("seed", 7), cli=kw.pop("cli", False),
+                    api=api, campaign=campaign, **kw)
+
+
+def _failures(report) -> dict:
+    return {k: v for k, v in report.failures.items() if v}
+
+
+def test_a_decide_that_decides_malformed_input_is_caught(campaign):
+    def decide(rs, scenario=None, /, **fields):
+        try:
+            return coopcheck.decide(rs, scenario, **fields)
+        except CoopcheckError:
+            return coopcheck.decide(rs, OK)  # decides something instead of refusing
+
+    failures = _failures(_short(campaign, Broken(decide=decide)))
+    assert failures.get("malformed_decided") and failures.get("inconsistent"), failures
+
+
+def test_a_make_scenario_that_refuses_good_names_is_caught(campaign):
+    def make_scenario(rs, mapping=None, /, **fields):
+        merged = {**(mapping or {}), **fields} if isinstance(mapping, dict) or mapping is None else mapping
+        if isinstance(merged, dict) and any(isinstance(v, str) and v != v.lower() for v in merged.values()):
+            raise CoopcheckError([Diagnostic("E402", "no capitals", None, None)])
+        return coopcheck.make_scenario(rs, mapping, **fields)
+
+    failures = _failures(_short(campaign, Broken(make_scenario=make_scenario)))
+    assert failures.get("wrongly_refused") and failures.get("inconsistent"), failures
+
+
+def test_a_permits_that_flips_one_answer_is_caught(campaign):
+    def permits(rs, scenario=None, /, **fields):
+        answer = coopcheck.permits(rs, scenario, **fields)
+        return not answer if isinstance(scenario, dict) and scenario.get("consent") is True else answer
+
+    failures = _failures(_short(campaign, Broken(permits=permits)))
+    assert failures.get("inconsistent"), failures
+
+
+def test_a_decision_that_differs_from_the_reference_is_caught(campaign):
+    def decide(rs, scenario=None, /, **fields):
+        d = coopcheck.decide(rs, scenario, **fields)
+        if "photo" in d.scenario.items:
+            return attrs.evolve(d, decision=Effect.DENY if d.permitted else Effect.PERMIT)
+        return d
+
+    failures = _failures(_short(campaign, Broken(decide=decide)))
+    assert failures.get("disagreements") and failures.get("inconsistent"), failures
+
+
+def test_a_crash_and_a_hang_are_caught(campaign):
+    def decide_many(rs, scenarios):
+        for sc in scenarios:
+            if isinstance(sc, dict) and sc.get("consent") is False:
+                raise KeyError("consent")
+            yield from coopcheck.decide_many(rs, [sc])
+
+    slow = []
+
+    def decide(rs, scenario=None, /, **fields):
+        if not slow:  # the first call spins for 0.3 s of CPU time
+            slow.append(time.thread_time())
+            while time.thread_time() - slow[0] < 0.3:
+                pass
+        return coopcheck.decide(rs, scenario, **fields)
+
+    failures = _failures(_short(campaign, Broken(decide_many=decide_many, decide=decide), hang_seconds=0.2))
+    assert failures.get("crashes") and failures.get("hangs"), failures
+
+
+BROKEN_CLI = '''
+import subprocess, sys
+done = subprocess.run([sys.executable, "-m", "coopcheck", *sys.argv[1:]], stdin=sys.stdin, capture_output=True)
+out = done.stdout.decode("utf-8").split("\\n")
+permits = 0
+for n, line in enumerate(out):
+    if '"decision": "permit"' in line:
+        permits += 1
+        if permits % 5 == 0:
+            out[n] = line.replace('"decision": "permit"', '"decision": "deny"', 1)
+sys.stdout.write("\\n".join(out))
+sys.stderr.write(done.stderr.decode("utf-8"))
+sys.exit(done.returncode)
+'''
+
+
+def test_a_cli_that_changes_its_answers_is_caught(campaign, tmp_path, monkeypatch):
+    script = tmp_path / "broken_cli.py"
+    script.write_text(BROKEN_CLI, encoding="utf-8")
+    monkeypatch.setattr(campaign, "cli_command", [sys.executable, str(script)])
+    failures = _failures(_short(campaign, None, scenarios=300, cli=True, cli_chunk=300))
+    assert failures.get("inconsistent"), failures
+
+
+def test_the_oracle_reads_names_as_docs_input_md_says(campaign):
+    """The oracle's own readings, on the examples docs/input.md gives."""
+    oracle = campaign.oracle
+
+    def judge(**fields):
+        return oracle.judge({"action": "use", "data": ["name"], "purpose": "delivery", **fields}, "aizu")
+
+    ok = judge(data=["purchase-history", "Purchase History", "PURCHASE_HISTORY", "purchase  history", "購買履歴"])
+    assert ok.status == "ok" and ok.resolved["items"] == ("purchase_history",)
+    assert judge(action=" USE ").resolved["action"] == "use"
+    assert judge(action="share", recipient="ＪＣＣＵ").resolved["recipient"] == "jccu"
+    assert judge(action="share", recipient="日本生協連").resolved["recipient"] == "jccu"
+    assert judge(exception="by laws").problems == [("E402", "exception")]
+    assert judge(coop="aizus").status == "bad"
+    assert judge(coop="コープあいづ").resolved["policy"] == "aizu"
+    assert judge(consent="true").problems == [("E404", "consent")]
+    assert judge(purpose="").problems == [("E404", "purpose")]
+    assert judge(extra=1).problems == [("E401", "extra")]
+    assert judge(action="use", recipient="jccu").problems == [("E405", "recipient")]
+    assert judge(data=["x" * 201]).problems == [("E402", "data")]
+    assert judge(data=["name\t"]).status == "unspecified"  # "spaces" are trimmed; a tab, the text does not say
+    assert oracle.judge_built({"action": "share", "items": ("name",), "purpose": "delivery",
+                               "recipient": "事業に関連しない第三者"}, "aizu").problems == [("E402", "recipient")]
+
+
+def test_a_case_can_be_shown_again_in_full():
+    """``--show N`` regenerates case N of a run (same seed and chunk size)."""
+    shown = fuzz.show_case(5, SEED, 1000)
+    assert '"case": 5' in shown and "oracle" in shown

@@ -1,7 +1,8 @@
-"""Benchmarks: coopcheck against a naive evaluator, a set-lookup floor and other engines.
+"""Benchmarks: coopcheck against a dict-lookup floor, a naive loop, the reference evaluator and
+other engines (Cedar, Casbin, Rego), and ``coopcheck check --json`` against its floor.
 
-Run ``python -m bench`` from the repository root (``--quick`` for a smoke run, ``--json
-FILE`` to keep the figures). Every engine is given the same policy and every engine's
-permit/deny is checked equal to coopcheck's on every scenario it is timed on before any
+Run ``python -m bench`` from the repository root (``--quick`` for a smoke run,
+``--check-only`` to check every answer without timing, ``--json FILE`` to keep the figures).
+Every engine starts from the same scenario dicts and every answer is checked before any
 timing starts. See ``bench/README.md``.
 """

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COOPS = ("aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko")
 ACTIONS = ("use", "collect", "share", "publish")
+SEED = 20261130
 
 
 def _vocabulary() -> dict[str, list[tuple[str, str | None, tuple[str, ...]]]]:
@@ -80,7 +81,7 @@ def scenarios(n: int, seed: int):
 def main(argv: list[str]) -> int:
     """Write the stream to stdout."""
     n = int(argv[0]) if argv else 100_000
-    seed = int(argv[1]) if len(argv) > 1 else 20261130
+    seed = int(argv[1]) if len(argv) > 1 else SEED
     out = sys.stdout
     for sc in scenarios(n, seed):
         out.write(json.dumps(sc, ensure_ascii=False) + "\n")

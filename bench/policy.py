@@ -113,7 +113,8 @@ class Case:
         return data
 
     def key(self) -> tuple:
-        """``(action, subject, item, recipient, purpose, consent)``, the naive and floor input."""
+        """``(action, subject, item, recipient, purpose, consent)``: how the enumeration of what a
+        policy permits (:func:`bench.peers.floor.permitted`) names a scenario."""
         return (self.action, self.subject, self.item, self.recipient, self.purpose, self.consent)
 
 

@@ -17,8 +17,11 @@ a few a list of several terms or another subject. Everything is drawn from
 from __future__ import annotations
 
 import random
+import tempfile
+from pathlib import Path
 
 from attrs import frozen
+from coopcheck.dsl.limits import MAX_FILE_BYTES
 
 from .policy import Case, Policy
 
@@ -26,6 +29,8 @@ SEED = 20240401
 
 SUBJECTS = ("member", "member_family", "prospect")
 OBLIGATIONS = {"joint_use": "coop_remains_responsible", "entrust": "supervise_contractor"}
+#: Grants per module file when a policy is too large for one file.
+GRANTS_PER_MODULE = 2000
 
 
 @frozen
@@ -121,16 +126,63 @@ def render_grant(g: SynthGrant, number: int) -> str:
     return f"{text}\n  [synthetic {number}]"
 
 
+def _declarations() -> list[str]:
+    kind_word = {"item": "data item", "party": "party", "purpose": "purpose", "subject": "subject"}
+    lines = [f"{kind_word[t.kind]} {t.id}" + (f" is {t.parent}" if t.parent else "") for t in vocabulary()]
+    return lines + [f"obligation {o}" for o in OBLIGATIONS.values()]
+
+
 def render(n: int, seed: int = SEED) -> str:
     """The rule-file text of a synthetic policy of ``n`` grants, vocabulary included."""
-    lines = ["policy synthetic", "", "# vocabulary"]
-    kind_word = {"item": "data item", "party": "party", "purpose": "purpose", "subject": "subject"}
-    for t in vocabulary():
-        lines.append(f"{kind_word[t.kind]} {t.id}" + (f" is {t.parent}" if t.parent else ""))
-    lines += [f"obligation {o}" for o in OBLIGATIONS.values()]
-    lines += ["", f"# {n} grants"]
+    lines = ["policy synthetic", "", "# vocabulary", *_declarations(), "", f"# {n} grants"]
     lines += [render_grant(g, i) for i, g in enumerate(grants(n, seed), 1)]
     return "\n".join(lines) + "\n"
+
+
+def files(n: int, seed: int = SEED) -> list[tuple[str, str]]:
+    """The synthetic policy of ``n`` grants as rule files ``(text, file name)``, dependencies
+    first and the policy last: the one text of :func:`render` when it is within a rule file's
+    size limit; else a vocabulary module, modules of :data:`GRANTS_PER_MODULE` grants each and
+    a policy that imports them (10 000 grants make 1.2 MB of text; a file may have 1 MiB).
+
+    >>> [name for _, name in files(12)]
+    ['synthetic.policy']
+    >>> [name for _, name in files(10_000)]  # doctest: +NORMALIZE_WHITESPACE
+    ['synthetic_vocabulary.rules', 'synthetic_grants_1.rules', 'synthetic_grants_2.rules',
+     'synthetic_grants_3.rules', 'synthetic_grants_4.rules', 'synthetic_grants_5.rules', 'synthetic.policy']
+    """
+    text = render(n, seed)
+    if len(text.encode("utf-8")) <= MAX_FILE_BYTES:
+        return [(text, "synthetic.policy")]
+    out = [("\n".join(["module synthetic_vocabulary", "", *_declarations()]) + "\n", "synthetic_vocabulary.rules")]
+    drawn = grants(n, seed)
+    for k, start in enumerate(range(0, n, GRANTS_PER_MODULE), 1):
+        lines = [f"module synthetic_grants_{k}", "import synthetic_vocabulary", ""]
+        lines += [render_grant(g, i) for i, g in enumerate(drawn[start:start + GRANTS_PER_MODULE], start + 1)]
+        out.append(("\n".join(lines) + "\n", f"synthetic_grants_{k}.rules"))
+    imports = [f"import {name.removesuffix('.rules')}" for _, name in out]
+    out.append(("\n".join(["policy synthetic", *imports]) + "\n", "synthetic.policy"))
+    return out
+
+
+def load(n: int, seed: int = SEED):
+    """The synthetic policy of ``n`` grants compiled by coopcheck (the files of :func:`files`
+    written to a temporary folder when there are several), and its files."""
+    import coopcheck
+
+    texts = files(n, seed)
+    if len(texts) == 1:
+        return coopcheck.load_string(texts[0][0], texts[0][1]), texts
+    with tempfile.TemporaryDirectory(prefix="coopcheck-bench-") as tmp:
+        write(texts, Path(tmp))
+        return coopcheck.load_file(Path(tmp) / "synthetic.policy"), texts
+
+
+def write(texts: list[tuple[str, str]], folder: Path) -> Path:
+    """Write rule files into ``folder``; the path of the last (the policy)."""
+    for text, name in texts:
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / texts[-1][1]
 
 
 def _descendant(rng: random.Random, policy: Policy, term: str) -> str:
@@ -167,29 +219,49 @@ def _draw(rng: random.Random, policy: Policy, pools: dict[str, list[str]]) -> Ca
 
 
 def scenarios(policy: Policy, count: int, seed: int = SEED, permitted=None) -> tuple[Case, ...]:
-    """``count`` seeded single-item ``use``/``share`` scenarios for ``policy``.
+    """``count`` distinct seeded single-item ``use``/``share`` scenarios for ``policy``.
 
     A scenario is drawn inside a grant (a descendant of each of its terms: mostly permits)
     half of the time, as such a scenario with one part moved to a random term (a near miss)
     a sixth of the time, and at random over the vocabulary otherwise; consent is given in
-    some of each. With ``permitted`` (a container of the :meth:`Case.key` s the policy
-    permits) draws are kept or dropped so that half the scenarios are permits, whatever the
-    number of grants, as far as a bounded number of draws allows.
+    some of each. A scenario drawn before is drawn again, so no two are alike (every one is
+    news to a cache keyed by the scenario). With ``permitted`` (a container of the
+    :meth:`Case.key` s the policy permits) draws are kept or dropped so that half the
+    scenarios are permits, whatever the number of grants, as far as a bounded number of draws
+    allows.
+
+    >>> from bench.policy import from_ruleset
+    >>> import coopcheck
+    >>> policy = from_ruleset(coopcheck.load_string(render(12), "synthetic.policy"))
+    >>> cases = scenarios(policy, 500)
+    >>> len(set(cases)) == len(cases) == 500
+    True
     """
     rng = random.Random(f"{seed}:scenarios:{len(policy.grants)}:{count}")
     pools = {kind: sorted(policy.terms(kind)) for kind in ("item", "party", "purpose", "subject")}
-    if permitted is None:
-        return tuple(_draw(rng, policy, pools) for _ in range(count))
     quota = {True: count - count // 2, False: count // 2}
+    seen: set[Case] = set()
     out: list[Case] = []
     for _ in range(200 * count):
         if len(out) == count:
             break
         case = _draw(rng, policy, pools)
-        verdict = case.key() in permitted
-        if quota[verdict]:
+        if case in seen:
+            continue
+        if permitted is not None:
+            verdict = case.key() in permitted
+            if not quota[verdict]:
+                continue
             quota[verdict] -= 1
+        seen.add(case)
+        out.append(case)
+    for _ in range(200 * count):
+        if len(out) == count:
+            break
+        case = _draw(rng, policy, pools)
+        if case not in seen:
+            seen.add(case)
             out.append(case)
-    while len(out) < count:
-        out.append(_draw(rng, policy, pools))
+    if len(out) < count:
+        raise ValueError(f"could not draw {count} distinct scenarios for {len(policy.grants)} grants")
     return tuple(out)

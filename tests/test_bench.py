@@ -1,5 +1,7 @@
-"""The benchmark harness (not its timings): the synthetic policies, every engine's agreement
-with coopcheck on the benchmark scenarios, and a ``python -m bench --quick`` run.
+"""The benchmark harness, not its timings: every engine decides the benchmark scenarios alike,
+the floors compute the same answers as coopcheck (the command-line floor writes the same
+bytes as ``coopcheck check --json``), a wrong engine stops the harness, and the report prints
+every target with MET, MISSED or NOT MEASURED. Nothing here is timed.
 
 Peers whose package is not installed (the optional ``bench`` extra) are skipped.
 """
@@ -7,23 +9,21 @@ Peers whose package is not installed (the optional ``bench`` extra) are skipped.
 from __future__ import annotations
 
 import doctest
+import gc
 import itertools
 import json
-import subprocess
-import sys
-from pathlib import Path
+import weakref
 
 import pytest
 
-import coopcheck as engine
-from bench import engines, synthetic
-from bench.measure import Disagreement, check
-from bench.peers import PEERS, Engine, peer
-from bench.peers.floor import permitted
+import coopcheck
+from coopcheck.core.evaluator import evaluator_for
+from bench import engines, report, run, stream, synthetic, targets
+from bench.measure import CHECKED, Cell, Disagreement, PolicyResult, shipped_scenarios, timed
+from bench.peers import PEERS, Engine, cedar, floor, peer
+from bench.peers.floor import permitted, synthetic_answers
 from bench.policy import Case, Unsupported, from_ruleset
 from bench.timing import Budget
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: A small policy that uses every form the peers encode: lists, parents, `of any subject`,
 #: `to anyone`, `for any purpose`, a consent condition and purposes of use.
@@ -50,6 +50,9 @@ name of prospect may be used for marketing   [t4]
 history and name may be used for billing, delivery   [t5]
 """
 
+#: Enough for every check, far from a timing: one pass each, no budget to speak of.
+CHECK = Budget(float("inf"), 1, 1, float("inf"))
+
 
 def tiny_cases(policy) -> list[Case]:
     """Every single-item use and share scenario over the tiny policy's vocabulary."""
@@ -62,9 +65,17 @@ def tiny_cases(policy) -> list[Case]:
     return cases
 
 
-def coopcheck_verdicts(ruleset, cases) -> list[bool]:
-    """coopcheck's full decision on each case, as permit = True."""
-    return [engine.decide(ruleset, c.to_json()).decision == "permit" for c in cases]
+def coopcheck_effects(ruleset, dicts) -> list[str]:
+    """coopcheck's full decision on each scenario dict."""
+    return [str(coopcheck.decide(ruleset, d).decision) for d in dicts]
+
+
+def effects(eng: Engine, dicts, run=None) -> list[str]:
+    """The engine's effect on every scenario, from one pass from a fresh state."""
+    inputs = eng.prepare(dicts)
+    out = (run or eng.run)(eng.fresh(inputs), inputs)
+    engines.release()
+    return [eng.effect(o) for o in out]
 
 
 def build_peer(key: str, policy) -> Engine:
@@ -75,38 +86,56 @@ def build_peer(key: str, policy) -> Engine:
     return p.build(policy)
 
 
-def agree(eng: Engine, cases, expected) -> None:
-    """Assert the engine's permit/deny equals ``expected`` on every case."""
-    got = [eng.allowed(eng.run(eng.prepare(c))) for c in cases]
-    wrong = [(c.to_json(), e) for c, e, g in zip(cases, expected, got) if e != g]
-    assert not wrong, f"{eng.name} disagrees with coopcheck on {len(wrong)} scenarios, e.g. {wrong[:3]}"
+def agree(eng: Engine, dicts, expected) -> None:
+    """Assert the engine's effect equals ``expected`` on every scenario, in every way it
+    has to make a pass (cedarpy's batch sizes)."""
+    for label, run_ in eng.alternatives or (("", eng.run),):
+        got = effects(eng, dicts, run_)
+        wrong = [(d, e, g) for d, e, g in zip(dicts, expected, got) if e != g]
+        assert len(got) == len(expected)
+        assert not wrong, f"{eng.name} {label} disagrees on {len(wrong)} scenarios, e.g. {wrong[:3]}"
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    """The tiny policy compiled, its neutral form, every scenario and coopcheck's verdicts."""
-    ruleset = engine.load_string(TINY, "tiny.policy")
+    """The tiny policy compiled, its neutral form, every scenario as a dict and coopcheck's
+    effects."""
+    ruleset = coopcheck.load_string(TINY, "tiny.policy")
     policy = from_ruleset(ruleset)
     cases = tiny_cases(policy)
-    return ruleset, policy, cases, coopcheck_verdicts(ruleset, cases)
+    dicts = [c.to_json() for c in cases]
+    return ruleset, policy, cases, dicts, coopcheck_effects(ruleset, dicts)
 
 
 @pytest.fixture(scope="module", params=[12, 100])
 def synthetic_set(request):
-    """A synthetic policy compiled, its neutral form, 120 scenarios and coopcheck's verdicts."""
-    ruleset = engine.load_string(synthetic.render(request.param), "synthetic.policy")
+    """A synthetic policy compiled, its neutral form, 120 distinct scenarios and coopcheck's
+    effects."""
+    ruleset, texts = synthetic.load(request.param)
     policy = from_ruleset(ruleset)
     cases = synthetic.scenarios(policy, 120, permitted=permitted(policy))
-    return ruleset, policy, cases, coopcheck_verdicts(ruleset, cases)
+    dicts = [c.to_json() for c in cases]
+    return ruleset, policy, cases, dicts, coopcheck_effects(ruleset, dicts), texts
+
+
+@pytest.fixture(scope="module")
+def golden_set():
+    """Distinct valid golden scenarios for two shipped policies, and coopcheck's effects."""
+    sets = shipped_scenarios(40)
+    out = {}
+    for coop in ("aizu", "ibaraki"):
+        ruleset = coopcheck.load_policy(coop)
+        out[coop] = (ruleset, sets[coop], coopcheck_effects(ruleset, sets[coop]))
+    return out
 
 
 def test_tiny_policy_decides_by_subsumption(tiny):
     """The tiny policy's own expectations hold in coopcheck: a grant covers descendants of its
     terms, never ancestors; consent conditions and wildcards apply."""
-    ruleset, _, _, _ = tiny
+    ruleset = tiny[0]
 
     def permits(**fields) -> bool:
-        return engine.decide(ruleset, fields).decision == "permit"
+        return coopcheck.decide(ruleset, fields).decision == "permit"
 
     assert permits(action="share", data=["name"], recipient="jccu", purpose="delivery")
     assert not permits(action="share", data=["personal_data"], recipient="jccu", purpose="delivery")
@@ -123,50 +152,124 @@ def test_tiny_policy_decides_by_subsumption(tiny):
 @pytest.mark.parametrize("key", list(PEERS))
 def test_peer_agrees_on_every_tiny_scenario(key, tiny):
     """Every peer decides every single-item scenario of the tiny policy as coopcheck does."""
-    _, policy, cases, expected = tiny
-    assert 0 < sum(expected) < len(expected)
-    agree(build_peer(key, policy), cases, expected)
+    _, policy, _, dicts, expected = tiny
+    assert 0 < expected.count("permit") < len(expected)
+    agree(build_peer(key, policy), dicts, expected)
 
 
 @pytest.mark.parametrize("key", list(PEERS))
 def test_peer_agrees_on_synthetic_scenarios(key, synthetic_set):
     """Every peer decides the benchmark scenarios of the 12- and 100-grant synthetic
     policies as coopcheck does."""
-    _, policy, cases, expected = synthetic_set
-    agree(build_peer(key, policy), cases, expected)
+    _, policy, _, dicts, expected, _ = synthetic_set
+    agree(build_peer(key, policy), dicts, expected)
 
 
-def test_reference_agrees_on_benchmark_scenarios(tiny, synthetic_set):
+def test_cedar_tries_every_batch_size():
+    """cedarpy is measured at each of its batch sizes (the best is reported)."""
+    if not peer("cedar").module.available():
+        pytest.skip("cedar: package not installed (pip install '.[bench]')")
+    eng = peer("cedar").build(from_ruleset(coopcheck.load_string(TINY, "tiny.policy")))
+    assert [label for label, _ in eng.alternatives] == [f"batch {n}" for n in cedar.BATCH_SIZES]
+
+
+def test_coopcheck_rows_agree_on_synthetic_scenarios(synthetic_set):
+    """coopcheck's cold rows (decide, decide_many, permits, the decision JSON) and its
+    memo-hit rows give coopcheck's answers from the dicts."""
+    ruleset, _, _, dicts, expected, _ = synthetic_set
+    for eng in engines.cold(ruleset) + engines.warm(ruleset):
+        agree(eng, dicts, expected)
+
+
+def test_coopcheck_rows_agree_on_shipped_policies(golden_set):
+    """The same on golden scenarios of shipped policies (several items, labels, exceptions)."""
+    for ruleset, dicts, expected in golden_set.values():
+        assert any(len(d["data"]) > 1 for d in dicts)
+        for eng in engines.cold(ruleset) + engines.warm(ruleset):
+            agree(eng, dicts, expected)
+
+
+def test_cold_rows_start_cold():
+    """A cold row's pass starts from a ruleset copy whose evaluator has nothing cached, and
+    the harness lets the copy go afterwards."""
+    ruleset = coopcheck.load_policy("aizu")
+    eng = engines.cold(ruleset)[0]
+    copy = eng.fresh([])
+    assert copy is not ruleset and copy.rules == ruleset.rules
+    assert "plans=0, verdicts=0, names=0" in repr(evaluator_for(copy))
+    eng.run(copy, [{"action": "use", "data": ["name"], "purpose": "delivery"}])
+    gone = weakref.ref(copy)
+    del copy
+    engines.release()
+    gc.collect()
+    assert gone() is None
+
+
+def test_reference_agrees(tiny, synthetic_set, golden_set):
     """The test suite's reference evaluator, when present, decides as coopcheck does."""
     module = engines.reference_module()
     if module is None:
         pytest.skip("tests/support/reference.py not present")
-    _, _, cases, expected = tiny
-    agree(engines.reference(module, [(TINY, "tiny.policy")]), cases, expected)
-    ruleset, _, cases, expected = synthetic_set
-    n = len(ruleset.rules)
-    agree(engines.reference(module, [(synthetic.render(n), "synthetic.policy")]), cases, expected)
+    ruleset, _, _, dicts, expected = tiny
+    agree(engines.reference(module, [(TINY, "tiny.policy")], ruleset), dicts, expected)
+    ruleset, _, _, dicts, expected, texts = synthetic_set
+    agree(engines.reference(module, texts, ruleset), dicts, expected)
+    ruleset, dicts, expected = golden_set["aizu"]
+    agree(engines.reference(module, engines.ruleset_texts(ruleset), ruleset), dicts, expected)
+
+
+def test_floors_compute_coopchecks_answers(synthetic_set, golden_set):
+    """The dict-lookup floor answers as coopcheck does: from the enumeration of what the
+    grants permit (synthetic), from the reference evaluator (shipped)."""
+    _, policy, cases, dicts, expected, _ = synthetic_set
+    agree(floor.build(synthetic_answers(policy, cases)), dicts, expected)
+    module = engines.reference_module()
+    for ruleset, dicts, expected in golden_set.values():
+        if module is not None:
+            ref = engines.reference(module, engines.ruleset_texts(ruleset), ruleset)
+            answers = engines.answers(ref, dicts)
+        else:
+            answers = expected
+        agree(floor.build({floor.key(d): a for d, a in zip(dicts, answers)}), dicts, expected)
+
+
+def test_cli_and_its_floor_write_the_same_bytes():
+    """On a small distinct mixed golden stream, ``coopcheck check --json -`` and its floor
+    (read + json.loads + look-up + write, in a new process) both write exactly the expected
+    decision lines (the check the benchmark makes before timing them)."""
+    figures = stream.check_stream(60, repeats=0, time_it=False)
+    assert figures["checked"] and figures["output_bytes"] > 0 and "cli_s" not in figures
+
+
+def test_distinct_valid_stream():
+    """The stream's scenarios are valid, distinct once resolved, and expected lines are the
+    decision JSON of each."""
+    lines, outputs = stream.distinct_valid(50)
+    assert len(lines) == len(outputs) == len(set(lines)) == 50
+    assert {json.loads(o)["coop"] for o in outputs} <= set(coopcheck.shipped_policies())
 
 
 def test_synthetic_policy_shape():
     """The synthetic vocabulary has 30 items, 24 parties, 34 purposes and 3 subjects, and a
     policy of N grants compiles to N grants read back with the verbs drawn."""
-    policy = from_ruleset(engine.load_string(synthetic.render(40), "synthetic.policy"))
+    policy = from_ruleset(synthetic.load(40)[0])
     assert [len(policy.terms(k)) for k in ("item", "party", "purpose", "subject")] == [30, 24, 34, 3]
     assert len(policy.grants) == 40
     assert {g.verb for g in policy.grants} == {g.verb for g in synthetic.grants(40)}
     assert [g.consent for g in policy.grants] == [g.consent for g in synthetic.grants(40)]
 
 
-def test_scenarios_are_seeded_and_balanced():
-    """The scenario set is the same on every call, single-item use/share, and half permits."""
-    ruleset = engine.load_string(synthetic.render(100), "synthetic.policy")
+def test_scenarios_are_seeded_distinct_and_balanced():
+    """The scenario set is the same on every call, distinct, single-item use/share, and half
+    permits."""
+    ruleset, _ = synthetic.load(100)
     policy = from_ruleset(ruleset)
     allowed = permitted(policy)
     first = synthetic.scenarios(policy, 200, permitted=allowed)
     assert first == synthetic.scenarios(policy, 200, permitted=allowed)
+    assert len(set(first)) == 200
     assert {c.action for c in first} == {"use", "share"}
-    assert sum(coopcheck_verdicts(ruleset, first)) == 100
+    assert coopcheck_effects(ruleset, [c.to_json() for c in first]).count("permit") == 100
 
 
 def test_synthetic_doctests():
@@ -178,69 +281,49 @@ def test_synthetic_doctests():
 def test_shipped_policy_is_refused():
     """A ruleset with prohibitions and legal exceptions is not silently mis-encoded."""
     with pytest.raises(Unsupported):
-        from_ruleset(engine.load_policy("aizu"))
+        from_ruleset(coopcheck.load_policy("aizu"))
 
 
 def test_a_wrong_engine_fails_loudly(tiny):
-    """The harness raises before timing when an engine's decisions differ from coopcheck's."""
-    _, _, cases, expected = tiny
-    always = Engine("always permit", Case.key, lambda key: True)
+    """The harness raises before timing when an engine's answers differ."""
+    dicts, expected = tiny[3], tiny[4]
+    always = Engine("always permit", lambda _state, ds: ["permit"] * len(ds), str)
     with pytest.raises(Disagreement, match="always permit disagrees"):
-        check(always, "tiny", cases, expected, Budget(1.0, len(cases), 1))
+        timed(always, "tiny", dicts, expected, CHECK, check_only=True)
+    assert timed(floor.build({floor.key(d): e for d, e in zip(dicts, expected)}), "tiny", dicts, expected, CHECK,
+                 check_only=True).note == CHECKED
 
 
-def test_quick_run_prints_the_targets(tmp_path):
-    """``python -m bench --quick`` completes, prints the engine table and every target with
-    a verdict, and writes the figures as JSON."""
-    out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--json", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    text = done.stdout
-    assert "coopcheck decide" in text and "floor (set lookup)" in text
-    targets = text[text.index("\nTargets\n"):]
-    for name in ("vs cedarpy", "fast path vs the floor", "10 000 grants vs 10", "decide_many throughput",
-                 "parse + compile", "cold start"):
-        line = next(line for line in targets.splitlines() if name in line)
-        assert line.rstrip().endswith(("MET", "MISSED", "NOT MEASURED")), line
-    data = json.loads(out.read_text(encoding="utf-8"))
-    assert len(data["targets"]) == 6 and data["quick"] is True
-    assert [r["grants"] for r in data["results"]] == [12, 10, 100, 1000]
-
-
-def test_fast_path_row_and_target(monkeypatch, capsys):
-    """With a boolean fast path present, the run checks it, times it and judges it against
-    the floor (a stand-in is used when the engine has none yet)."""
-    from bench import run
-
-    if not engines.has_permits():
-        monkeypatch.setattr(engine, "permits", lambda rs, sc: engine.decide(rs, sc).decision == "permit",
-                            raising=False)
-    assert run.main(["--quick", "--no-startup", "--sizes", "10,100", "--peers", "floor", "--scenarios", "60"]) == 0
+def test_check_only_run_prints_every_target(capsys):
+    """``python -m bench --check-only`` (in process, small, without the new-process parts)
+    checks every engine and prints every target, none of them timed."""
+    assert run.main(["--check-only", "--quick", "--no-startup", "--scenarios", "40", "--shipped-scenarios", "20",
+                     "--sizes", "10", "--peers", "naive"]) == 0
     text = capsys.readouterr().out
-    assert "coopcheck permits" in text
-    line = next(line for line in text.splitlines() if line.startswith("boolean fast path vs the floor"))
-    assert "on 12 grants; worst" in line and line.rstrip().endswith(("MET", "MISSED"))
+    for name in ("coopcheck decide(dict)", "coopcheck permits(dict)", "floor (dict lookup)", "naive loop",
+                 "Shipped policies", "Memo hits"):
+        assert name in text
+    lines = text[text.index("\nTargets\n"):].splitlines()[4:]
+    assert len(lines) == 6 and all(line.rstrip().endswith("NOT MEASURED") for line in lines)
 
 
-def test_targets_are_judged_on_the_figures():
-    """Each target compares the run's figures with its threshold: ratios against cedarpy and
-    the floor, growth from 10 to 10 000 grants, throughput and start-up seconds."""
-    from bench import targets
-    from bench.measure import Cell, PolicyResult
-    from bench.peers import cedar, floor
+def _result(label, grants, cells, warm=()):
+    return PolicyResult(label, grants, 0.0, 10, 5, tuple(Cell(n, us, 10, 10) for n, us in cells),
+                        tuple(Cell(n, us, 10, 10) for n, us in warm))
 
-    def result(grants, decide_us, permits_us, floor_us, cedar_us=None, rate=None):
-        cells = [Cell(engines.DECIDE, decide_us, 10, 10), Cell(engines.PERMITS, permits_us, 10, 10),
-                 Cell(floor.NAME, floor_us, 10, 10)]
-        if cedar_us is not None:
-            cells.append(Cell(cedar.NAME, cedar_us, 10, 10))
-        return PolicyResult(f"{grants:,} grants", grants, 0.0, 10, 5, tuple(cells), rate, 10)
 
-    headline = result(12, 2.0, 0.3, 0.1, cedar_us=50.0, rate=400_000.0)
-    scaling = [result(10, 2.0, 0.3, 0.1), result(10_000, 2.5, 0.4, 0.12)]
-    startup = {"parse_compile": {"policies": 5, "cold_s": 0.2, "warm_s": 0.05}, "cold_check": {"seconds": 0.25}}
-    verdicts = [t.verdict for t in targets.evaluate(headline, scaling, startup)]
-    assert verdicts == ["MET", "MISSED", "MET", "MET", "MISSED", "MET"]
-    assert [t.verdict for t in targets.evaluate(headline, scaling[:1], {})][2:] == \
-        ["NOT MEASURED", "MET", "NOT MEASURED", "NOT MEASURED"]
+def test_targets_are_judged_and_printed():
+    """Each target compares the run's figures with its threshold, and the report prints each
+    with MET, MISSED or NOT MEASURED."""
+    headline = _result("12 grants", 12, [(floor.NAME, 0.3), (engines.DECIDE, 2.0), (engines.PERMITS, 0.8),
+                                         (cedar.NAME, 70.0)])
+    shipped = _result("all five", 0, [(floor.NAME, 0.3), (engines.DECIDE, 3.0), (engines.PERMITS, 1.2)])
+    figures = {"stream": {"lines": 100_000, "cli_s": 3.0, "floor_s": 1.0},
+               "memory": {"lines": 1_000_000, "maxrss_bytes": 150_000_000},
+               "compile": {"shipped": {"total_s": 0.2, "parser_s": 0.1, "compile_s": 0.1},
+                           "synthetic": {"total_s": 0.9, "parser_s": 0.1, "compile_s": 0.8, "grants": 10_000}}}
+    judged = targets.evaluate(headline, shipped, figures)
+    assert [t.verdict for t in judged] == ["MISSED", "MET", "MISSED", "MET", "MISSED", "MET"]
+    printed = report.target_table(judged).splitlines()[2:]
+    assert [line.split()[-1] for line in printed] == ["MISSED", "MET", "MISSED", "MET", "MISSED", "MET"]
+    assert [t.verdict for t in targets.evaluate(_result("12 grants", 12, []), None, {})] == ["NOT MEASURED"] * 6

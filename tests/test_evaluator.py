@@ -112,3 +112,24 @@ def test_table_decisions_equal_full_evaluation(action, variations):
             full = decide_item(AIZU, sc, item_decision.item)
             assert item_decision == full
             assert item_decision.reasons == full.reasons
+
+
+def test_the_shared_evaluator_goes_with_its_ruleset():
+    """The library's per-ruleset evaluator does not keep its ruleset alive: a policy compiled,
+    used and dropped leaves nothing behind (its caches included)."""
+    import gc
+    import weakref
+
+    from coopcheck import decide, load_string
+    from coopcheck.core import evaluator as module
+
+    before = len(module._SHARED)
+    refs = []
+    for _ in range(5):
+        rs = load_string("policy demo\nimport vocabulary\nname may be used for delivery [1]\n")
+        assert decide(rs, action="use", data=["name"], purpose="delivery").permitted
+        refs.append(weakref.ref(rs))
+        del rs
+    gc.collect()
+    assert all(r() is None for r in refs)
+    assert len(module._SHARED) == before

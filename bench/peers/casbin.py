@@ -12,15 +12,17 @@ The model:
     [matchers]            m = r.act == p.act && g(r.item, p.item) && g2(r.rcp, p.rcp)
                               && g3(r.pur, p.pur) && g4(r.sub, p.sub) && (p.con == "no" || r.con == "yes")
 
-A ``use`` has recipient ``-`` in the request and in its grants.
+A ``use`` has recipient ``-`` in the request and in its grants. A decision reads the scenario
+dict into the six request values and calls ``Enforcer.enforce`` (single-item scenarios;
+grants only).
 """
 
 from __future__ import annotations
 
 from importlib import metadata
 
-from ..policy import NO_RECIPIENT, Case, Policy
-from . import Engine
+from ..policy import NO_RECIPIENT, Policy
+from . import Engine, truth
 
 NAME = "pycasbin"
 ANY = "*"
@@ -83,10 +85,10 @@ def rules(policy: Policy) -> tuple[list[list[str]], dict[str, list[list[str]]]]:
     return lines, links
 
 
-def request(case: Case) -> tuple[str, ...]:
-    """A case as the enforce arguments."""
-    return (case.action, case.subject, case.item, case.recipient or NO_RECIPIENT, case.purpose,
-            "yes" if case.consent else "no")
+def request(d: dict) -> tuple[str, ...]:
+    """A scenario dict as the enforce arguments."""
+    return (d["action"], d.get("subject", "member"), d["data"][0], d.get("recipient", NO_RECIPIENT), d["purpose"],
+            "yes" if d.get("consent") else "no")
 
 
 def build(policy: Policy) -> Engine:
@@ -101,7 +103,8 @@ def build(policy: Policy) -> Engine:
     enforcer.add_named_policies("p", lines)
     enforce = enforcer.enforce
 
-    def run(args: tuple) -> bool:
-        return enforce(*args)
+    def run(_state, dicts) -> list:
+        return [enforce(d["action"], d.get("subject", "member"), d["data"][0], d.get("recipient", NO_RECIPIENT),
+                        d["purpose"], "yes" if d.get("consent") else "no") for d in dicts]
 
-    return Engine(NAME, request, run)
+    return Engine(NAME, run, truth, note="single-item scenarios; grants only")

@@ -1,14 +1,15 @@
 """A naive evaluator: a Python loop over every grant, testing set membership.
 
 Each grant's terms are closed over the hierarchy once (every descendant of what it names), so
-a decision is a scan of the grant list with four membership tests per grant; its cost grows
-with the number of grants.
+a decision reads the scenario dict and scans the grant list with four membership tests per
+grant; its cost grows with the number of grants. Grants only: it cannot express the shipped
+policies' prohibitions, closed lists or legal exceptions.
 """
 
 from __future__ import annotations
 
-from ..policy import Case, Policy
-from . import Engine
+from ..policy import Policy
+from . import Engine, truth
 
 NAME = "naive loop"
 
@@ -31,8 +32,9 @@ def build(policy: Policy) -> Engine:
     rows = tuple((g.action, closed(g.items), closed(g.subjects), closed(g.recipients), closed(g.purposes),
                   g.consent) for g in policy.grants)
 
-    def permits(case: tuple) -> bool:
-        action, subject, item, recipient, purpose, consent = case
+    def permits(d: dict) -> bool:
+        action, item, purpose = d["action"], d["data"][0], d["purpose"]
+        subject, recipient, consent = d.get("subject", "member"), d.get("recipient"), d.get("consent", False)
         for g_action, items, subjects, recipients, purposes, needs_consent in rows:
             if (g_action == action and (items is None or item in items)
                     and (subjects is None or subject in subjects)
@@ -42,4 +44,7 @@ def build(policy: Policy) -> Engine:
                 return True
         return False
 
-    return Engine(NAME, Case.key, permits)
+    def run(_state, dicts) -> list:
+        return [permits(d) for d in dicts]
+
+    return Engine(NAME, run, truth, note="single-item scenarios; grants only")

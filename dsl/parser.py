@@ -13,7 +13,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from coopcheck.dsl import ast
 from coopcheck.dsl.codes import Code
-from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
+from coopcheck.dsl.errors import (CoopcheckError, Diagnostic, ErrorBudget, file_too_large, group, line_of,
+                                  line_starts, quote)
+from coopcheck.dsl.limits import MAX_LINE_CHARS, fewer_collections
 from coopcheck.dsl.transformer import ToAst
 
 #: Words that may begin a statement (used for "did you mean" on a misspelt first word).
@@ -80,9 +82,9 @@ def lark_parser() -> Lark:
     # folder, which Lark unpickles before checking anything, so a file another local user
     # planted there would run code as whoever runs coopcheck (and a cache path of our own
     # would not help: Lark cannot authenticate the file before unpickling it). Building the
-    # tables costs ~70 ms more per process that parses (~90 -> ~160 ms to the first parse,
-    # quiet machine), and only then: a shipped policy is read from coopcheck's own
-    # authenticated cache (coopcheck.core.cache) without building the parser at all.
+    # tables instead of loading them costs ~0.07 s more per process that parses (first parse
+    # ~0.09 -> ~0.16 s, quiet machine), and only then: a shipped policy is read from
+    # coopcheck's own authenticated cache (coopcheck.core.cache) without building the parser.
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
                 postlex=_Continuations())
 
@@ -125,10 +127,25 @@ def parse(source: str, filename: str = "<string>") -> ast.Module:
     >>> grant.verb, grant.items.terms[0].key, grant.recipients.terms[0].key, grant.citation.text
     ('joint_use', 'purchase_history', 'jccu', '指針2')
 
-    Raises :class:`~coopcheck.dsl.errors.CoopcheckError` with every syntax error in the file.
+    Raises :class:`~coopcheck.dsl.errors.CoopcheckError` with every syntax error in the file
+    (the first :data:`~coopcheck.dsl.limits.MAX_DIAGNOSTICS`, then how many more), or with
+    the one error of a file over :data:`~coopcheck.dsl.limits.MAX_FILE_BYTES` (E106), which
+    is not parsed; a line over :data:`~coopcheck.dsl.limits.MAX_LINE_CHARS` is an error
+    (E107) and its statement is not parsed.
     """
+    with fewer_collections():
+        return _parse(source, filename)
+
+
+def _parse(source: str, filename: str) -> ast.Module:
     if source.startswith("\ufeff"):
         source = source[1:]  # a byte-order mark is not part of the text
+    too_large = file_too_large(source, filename)
+    if too_large is not None:
+        raise CoopcheckError([too_large])
+    long_lines = _long_lines(source)
+    if long_lines:
+        raise CoopcheckError(_all_syntax_errors(source, filename, long_lines))
     try:
         tree = lark_parser().parse(source)
     except (UnexpectedInput, GluedWords):
@@ -174,11 +191,31 @@ def comments_of(source: str, filename: str = "<string>") -> tuple[ast.Comment, .
     return tuple(found)
 
 
-def _statement_lines(source: str) -> list[tuple[int, int]]:
+def _long_lines(source: str) -> list[int]:
+    """The 0-based numbers of the lines longer than :data:`MAX_LINE_CHARS` characters."""
+    if len(source) <= MAX_LINE_CHARS:
+        return []
+    starts = line_starts(source)
+    ends = starts[1:] + (len(source) + 1,)
+    return [i for i, (start, end) in enumerate(zip(starts, ends))
+            if end - start - 1 > MAX_LINE_CHARS and len(line_of(source, i + 1)) > MAX_LINE_CHARS]
+
+
+def _long_line_error(source: str, filename: str, index: int) -> Diagnostic:
+    """E107 for the 0-based line ``index``, at its first character over the limit."""
+    text = line_of(source, index + 1)
+    span = ast.Span(filename, index + 1, MAX_LINE_CHARS + 1, index + 1, MAX_LINE_CHARS + 2)
+    return Diagnostic(Code.E107, f"the line has {group(len(text))} characters; a line may have at most "
+                      f"{group(MAX_LINE_CHARS)}", span,
+                      "break it over several lines: an indented line continues the statement above it",
+                      source_line=text)
+
+
+def _statement_lines(source: str | list[str]) -> list[tuple[int, int]]:
     """(first, last) 0-based line numbers of each statement: a line starting at column 0
     begins one; indented, blank and comment lines belong to the statement above."""
     spans: list[list[int]] = []
-    for i, line in enumerate(source.split("\n")):
+    for i, line in enumerate(source.split("\n") if isinstance(source, str) else source):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -189,22 +226,49 @@ def _statement_lines(source: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans]
 
 
-def _all_syntax_errors(source: str, filename: str) -> list[Diagnostic]:
-    """Re-parse statement by statement so every broken statement gets its own error."""
+def _all_syntax_errors(source: str, filename: str, long_lines: list[int] = ()) -> list[Diagnostic]:
+    """Re-parse statement by statement so every broken statement gets its own error (and
+    each line in ``long_lines`` its E107, its statement left unparsed). Each statement is
+    parsed on its own and its errors moved to its lines: the work is linear in the file.
+    Past :data:`~coopcheck.dsl.limits.MAX_DIAGNOSTICS` errors a broken statement is only
+    counted, for the last line, "… and N more errors" (E108)."""
     lines = source.split("\n")
-    found: list[Diagnostic] = []
-    for first, last in _statement_lines(source):
-        blanked = "\n" * first + "\n".join(lines[first:last + 1]) + "\n"
+    found = ErrorBudget()
+    failed: dict[str, bool] = {}  # statement text -> whether it fails, once the errors are only counted
+    long_lines = list(long_lines)
+    at = 0  # the next long line to report
+    for first, last in _statement_lines(lines):
+        while at < len(long_lines) and long_lines[at] < first:  # a long comment line
+            found.add(_long_line_error(source, filename, long_lines[at]))
+            at += 1
+        if at < len(long_lines) and long_lines[at] <= last:
+            while at < len(long_lines) and long_lines[at] <= last:
+                found.add(_long_line_error(source, filename, long_lines[at]))
+                at += 1
+            continue
+        text = "\n".join(lines[first:last + 1]) + "\n"
+        if found.full(filename):
+            if text not in failed:
+                try:
+                    lark_parser().parse(text)
+                    failed[text] = False
+                except (UnexpectedInput, GluedWords):
+                    failed[text] = True
+            if failed[text]:
+                found.count(ast.Span(filename, first + 1, 1, first + 1, 2))
+            continue
         try:
-            lark_parser().parse(blanked)
+            lark_parser().parse(text)
         except (UnexpectedInput, GluedWords) as err:
-            found.append(_diagnostic(err, source, filename))
+            found.add(_diagnostic(err, source, filename, offset=first))
+    for index in long_lines[at:]:
+        found.add(_long_line_error(source, filename, index))
     if not found:  # fall back to the whole-file error
         try:
             lark_parser().parse(source)
         except (UnexpectedInput, GluedWords) as err:
-            found.append(_diagnostic(err, source, filename))
-    return found
+            found.add(_diagnostic(err, source, filename))
+    return found.diagnostics()
 
 
 def _describe(names) -> str:
@@ -223,15 +287,17 @@ def _describe(names) -> str:
     return ", ".join(described[:-1]) + " or " + described[-1]
 
 
-def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
+def _diagnostic(err: Exception, source: str, filename: str, offset: int = 0) -> Diagnostic:
+    """The diagnostic for a Lark error met parsing text that starts on line ``offset + 1`` of ``source``."""
     if isinstance(err, GluedWords):
         first, second = err.first, err.second
         word = f"{first}{second}"
-        span = ast.Span(filename, first.line, first.column, first.line, first.column + len(word))
-        return Diagnostic(Code.E105, f"unknown word `{word}`", span,
-                          f"did you mean `{first} {second}`? words are separated by spaces",
-                          source_line=line_of(source, first.line))
-    line, column = max(getattr(err, "line", 1) or 1, 1), max(getattr(err, "column", 1) or 1, 1)
+        line = first.line + offset
+        span = ast.Span(filename, line, first.column, line, first.column + len(word))
+        return Diagnostic(Code.E105, f"unknown word `{quote(word)}`", span,
+                          f"did you mean `{quote(str(first))} {quote(str(second))}`? words are separated by spaces",
+                          source_line=line_of(source, line))
+    line, column = max(getattr(err, "line", 1) or 1, 1) + offset, max(getattr(err, "column", 1) or 1, 1)
     span = ast.Span(filename, line, column, line, column + 1)
     text = line_of(source, line)
     help_ = None
@@ -257,7 +323,7 @@ def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
         if tok.type in ("_NL", "$END"):
             if tok.type == "_NL" or not text:
                 # report at the end of the statement's last line
-                end_line = tok.line if tok.line else line
+                end_line = tok.line + offset if tok.line else line
                 text = line_of(source, end_line) or text
                 end_col = len((text or "").rstrip()) + 1
                 span = ast.Span(filename, end_line, end_col, end_line, end_col + 1)
@@ -272,13 +338,13 @@ def _diagnostic(err: Exception, source: str, filename: str) -> Diagnostic:
             word = text[start - 1: column - 1 + width]
             kept = text[start - 1: column - 1]
             span = ast.Span(filename, line, start, line, start + len(word))
-            return Diagnostic(Code.E105, f"unknown word `{word}`", span,
-                              _keyword_help(word, expected | {kept.upper()}) or
+            return Diagnostic(Code.E105, f"unknown word `{quote(word)}`", span,
+                              _keyword_help(word, expected | {kept.upper()} | _terminals_with(kept)) or
                               _keyword_help(kept, {kept.upper()}), source_line=text)
         span = ast.Span(filename, line, column, line, column + width)
         help_ = (_keyword_help(str(tok.value), expected) if tok.type == "WORD" else None) \
             or _statement_help(text, expected)
-        return Diagnostic(Code.E102, f"unexpected `{tok.value}`: expected {_describe(expected)}",
+        return Diagnostic(Code.E102, f"unexpected `{quote(str(tok.value))}`: expected {_describe(expected)}",
                           span, help_, source_line=text)
     if isinstance(err, UnexpectedEOF):
         return Diagnostic(Code.E102, f"unexpected end of file: expected {_describe(err.expected)}",
@@ -290,8 +356,25 @@ def _keyword_help(word: str, expected) -> str | None:
     """Suggest a keyword the parser expected that is spelt like ``word``."""
     words = keyword_of_terminal()
     options = [words[name] for name in expected if name in words and words[name].isalpha()]
+    options += [w for name in expected for w in _alternatives().get(name, ())]  # `permit` or `deny`
     match = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None
+
+
+@functools.lru_cache(maxsize=1)
+def _alternatives() -> dict[str, tuple[str, ...]]:
+    """Terminals that are a choice of plain words (``EFFECT: "permit" | "deny"``), with the words."""
+    out = {}
+    for term in lark_parser().terminals:
+        m = re.fullmatch(r"\(\?:((?:[a-z]+\|)+[a-z]+)\)", getattr(term.pattern, "value", ""))
+        if m:
+            out[term.name] = tuple(m.group(1).split("|"))
+    return out
+
+
+def _terminals_with(word: str) -> set[str]:
+    """The choice terminals one of whose words is ``word``."""
+    return {name for name, words in _alternatives().items() if word.lower() in words}
 
 
 def _statement_help(text: str | None, expected) -> str | None:

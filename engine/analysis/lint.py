@@ -53,7 +53,7 @@ from coopcheck.analysis import lint_checks as analysis
 from coopcheck.core import paths
 from coopcheck.core.compiler import compile_modules
 from coopcheck.analysis.inventory import check_inventory, inventory_path
-from coopcheck.core.loader import display_path, load
+from coopcheck.core.loader import display_path, load, oversized
 from coopcheck.core.ruleset import Ruleset
 
 #: Codes a suppression may allow: the analyses' warnings (:attr:`Code.allowable`).
@@ -171,7 +171,8 @@ def lint_paths(named: Sequence[Path] | None = None) -> LintResult:
         try:
             unit.source = _read(unit.path)
         except CoopcheckError as err:
-            unreadable = True
+            # a file that cannot be read exits 2; one too large to read (E106) is an error in it
+            unreadable = unreadable or any(d.code is not Code.E106 for d in err.diagnostics)
             found.extend(err.diagnostics)
             continue
         found.extend(_check(unit))
@@ -187,6 +188,9 @@ def lint_paths(named: Sequence[Path] | None = None) -> LintResult:
 
 def _read(path: Path) -> str:
     try:
+        too_large = oversized(path)  # E106, without reading all of a huge file
+        if too_large is not None:
+            raise CoopcheckError([too_large])
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise CoopcheckError([Diagnostic(Code.E302, f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
@@ -292,10 +296,11 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _with_source_lines(diagnostics: list[Diagnostic], sources: dict[str, str]) -> list[Diagnostic]:
-    """Give located diagnostics that lack it the text of their line, for the caret."""
+    """Give located diagnostics that lack it the text of their line, for the caret (not the
+    count of the errors left unreported, E108, which is about no line of its own)."""
     out = []
     for d in diagnostics:
-        if d.span is not None and d.source_line is None and d.span.file in sources:
+        if d.span is not None and d.source_line is None and d.span.file in sources and d.code is not Code.E108:
             d = attrs.evolve(d, source_line=line_of(sources[d.span.file], d.span.line))
         out.append(d)
     return out

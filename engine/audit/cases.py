@@ -26,6 +26,7 @@ from typing import Any
 
 from attrs import frozen
 
+from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 
 from coopcheck.core.evaluator import evaluator_for
@@ -143,7 +144,7 @@ class PolicySet:
                     resolved = None
                 break
             if resolved not in self.rulesets:
-                raise CoopcheckError([Diagnostic("E402", f"unknown co-op `{coop}`", None,
+                raise CoopcheckError([Diagnostic(Code.E402, f"unknown co-op `{coop}`", None,
                                                  did_you_mean(key, ids) or "policies: " + ", ".join(ids))])
             key = resolved
         rs = self.rulesets[key]
@@ -167,13 +168,13 @@ class PolicySet:
             coop = self.default_coop
         try:
             if coop is None:
-                raise CoopcheckError([Diagnostic("E403", "missing field `coop`", None,
+                raise CoopcheckError([Diagnostic(Code.E403, "missing field `coop`", None,
                                                  "give `coop` in the log or --coop on the command line")],
                                      field="coop")
             if not isinstance(coop, str):
-                raise CoopcheckError([Diagnostic("E404", "field `coop` must be a policy id", None)], field="coop")
+                raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id", None)], field="coop")
             if coop.strip().lower() == "all":
-                raise CoopcheckError([Diagnostic("E402", "an event is for one co-op, not `all`", None,
+                raise CoopcheckError([Diagnostic(Code.E402, "an event is for one co-op, not `all`", None,
                                                  "name the co-op whose policy the event falls under")],
                                      field="coop")
             rs = self.ruleset(coop)
@@ -182,7 +183,7 @@ class PolicySet:
             decision = ev.decide(ev.scenario(body))
         except (CoopcheckError, UnknownTerm) as err:
             if isinstance(err, UnknownTerm):
-                err = CoopcheckError([Diagnostic("E402", err.message, None, err.help)])
+                err = CoopcheckError([Diagnostic(Code.E402, err.message, None, err.help)])
             diag = err.diagnostics[0]
             return Outcome("error", error=(str(diag.code), diag.message, diag.help, err.field))
         if decision.permitted:

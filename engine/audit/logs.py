@@ -42,6 +42,8 @@ from typing import Any
 
 from attrs import field, frozen
 
+from coopcheck.dsl.codes import Code
+
 #: The scenario fields an event carries (docs/input.md).
 FIELDS = ("coop", "action", "subject", "data", "recipient", "purpose", "consent", "exception")
 #: The other columns the audit reads, and the column names looked for when not mapped.
@@ -449,16 +451,16 @@ def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:
         try:
             obj = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as err:
-            unreadable.append((number, "E406", f"not UTF-8 text (byte {err.start})"))
+            unreadable.append((number, Code.E406, f"not UTF-8 text (byte {err.start})"))
             continue
         except json.JSONDecodeError as err:
-            unreadable.append((number, "E406", f"invalid JSON: {err.msg.lower()} at column {err.colno}"))
+            unreadable.append((number, Code.E406, f"invalid JSON: {err.msg.lower()} at column {err.colno}"))
             continue
         except RecursionError:
-            unreadable.append((number, "E406", "invalid JSON: nested too deeply"))
+            unreadable.append((number, Code.E406, "invalid JSON: nested too deeply"))
             continue
         if not isinstance(obj, dict):
-            unreadable.append((number, "E404", "an event must be a JSON object"))
+            unreadable.append((number, Code.E404, "an event must be a JSON object"))
             continue
         values = tuple(obj.get(s) if s is not None else None for s in field_sources)
         key = tuple(_freeze(v) for v in values)

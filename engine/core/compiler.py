@@ -1,5 +1,12 @@
 """Syntax trees -> :class:`~coopcheck.core.ruleset.Ruleset`: resolve names, check the hierarchy,
-apply closures and build the decision indexes."""
+apply closures and build the decision indexes.
+
+The work is linear in the syntax trees: the hierarchy checks (cycles, depth) walk each `is`
+link once, and the hierarchy is at most :data:`~coopcheck.dsl.limits.MAX_HIERARCHY_DEPTH`
+deep (E209), so a term's closures are bounded too. At most
+:data:`~coopcheck.dsl.limits.MAX_DIAGNOSTICS` errors are reported per file; the rest are
+counted (E108), and cost no "did you mean".
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,8 @@ from collections import defaultdict
 from pathlib import PurePath
 
 from coopcheck.dsl import ast
-from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
+from coopcheck.dsl.errors import CoopcheckError, ErrorBudget, did_you_mean, group, line_of, quote
+from coopcheck.dsl.limits import MAX_HIERARCHY_DEPTH, MAX_INDEX_ENTRIES, fewer_collections
 
 from coopcheck.core.frozen import FrozenMap
 from coopcheck.core.loader import LoadedModule
@@ -27,13 +35,16 @@ META_KEYS = ("name", "short name", "date", "revised", "responsible party", "repr
 class _Compiler:
     def __init__(self, modules: list[LoadedModule]):
         self.modules = modules
-        self.errors: list[Diagnostic] = []
+        self.errors = ErrorBudget()  # len(): every error found, reported or only counted
         self.sources = {m.module.path: m.source for m in modules}
+        self._closures: dict[tuple, frozenset] = {}  # ("down" | "overlap", ids) -> the closure
 
     # -- diagnostics ----------------------------------------------------------------------
-    def error(self, code: str, message: str, span: ast.Span | None, help: str | None = None) -> None:
-        text = line_of(self.sources.get(span.file, ""), span.line) if span else None
-        self.errors.append(Diagnostic(code, message, span, help, source_line=text))
+    def error(self, code: str, message: str, span: ast.Span | None, help=None) -> None:
+        """Report an error (``help`` may be a function: a "did you mean" is looked for only
+        for an error that is reported, not for one past the limit that is only counted)."""
+        source = self.sources.get(span.file, "") if span else ""
+        self.errors.error(code, message, span, help, (lambda: line_of(source, span.line)) if span else None)
 
     # -- vocabulary -----------------------------------------------------------------------
     def build_vocabulary(self) -> Vocabulary:
@@ -43,7 +54,7 @@ class _Compiler:
                 tid = d.name.key
                 if tid in decls:
                     first = decls[tid].span
-                    self.error("E203", f"`{tid}` is declared twice", d.name.span,
+                    self.error("E203", f"`{quote(tid)}` is declared twice", d.name.span,
                                f"first declared at {first}" if first else None)
                     continue
                 decls[tid] = d
@@ -51,43 +62,92 @@ class _Compiler:
         for tid, d in decls.items():
             parent = d.parent.key if d.parent else None
             if parent is not None and parent not in decls:
-                same_kind = [k for k, v in decls.items() if v.kind == d.kind]
-                self.error("E204", f"unknown parent `{d.parent.text}` of `{tid}`", d.parent.span,
-                           did_you_mean(parent, same_kind))
+                self.error("E204", f"unknown parent `{quote(d.parent.text)}` of `{quote(tid)}`", d.parent.span,
+                           lambda: did_you_mean(parent, [k for k, v in decls.items() if v.kind == d.kind]))
                 parent = None
             elif parent is not None and decls[parent].kind != d.kind:
-                self.error("E206", f"`{tid}` is a {KIND_NAMES[d.kind]} but its parent `{parent}` is a "
-                           f"{KIND_NAMES[decls[parent].kind]}", d.parent.span,
+                self.error("E206", f"`{quote(tid)}` is a {KIND_NAMES[d.kind]} but its parent `{quote(parent)}` "
+                           f"is a {KIND_NAMES[decls[parent].kind]}", d.parent.span,
                            "a term's parent must be of the same kind")
                 parent = None
             terms[tid] = TermInfo(tid, d.kind, parent, d.label, d.aliases)
-        # cycles: walk up from each term
-        for tid in list(terms):
-            seen, cur = [], tid
-            while cur is not None and cur not in seen:
-                seen.append(cur)
-                cur = terms[cur].parent
-            if cur == tid:
-                cycle = " -> ".join(seen + [tid])
-                self.error("E205", f"hierarchy cycle: {cycle}", decls[tid].parent.span,
-                           "remove one of the `is` links")
-                terms[tid] = TermInfo(tid, terms[tid].kind, None, terms[tid].label, terms[tid].aliases)
+        self._break_cycles(terms, decls)
+        self._limit_depth(terms, decls)
         return Vocabulary.build(terms)
+
+    def _break_cycles(self, terms: dict[str, TermInfo], decls: dict[str, ast.Declaration]) -> None:
+        """E205 for each cycle of `is` links, at the link of the cycle's first-declared term,
+        which is cut. Each term is walked once: a walk up stops at a term already walked."""
+        order = {tid: i for i, tid in enumerate(terms)}
+        walked: set[str] = set()
+        for tid in terms:
+            path: dict[str, int] = {}  # the terms of this walk, in order
+            cur = tid
+            while cur is not None and cur not in walked and cur not in path:
+                path[cur] = len(path)
+                cur = terms[cur].parent
+            if cur is not None and cur in path:  # the walk came back to itself
+                cycle = list(path)[path[cur]:]
+                head = min(cycle, key=order.__getitem__)
+                at = cycle.index(head)
+                cycle = cycle[at:] + cycle[:at]
+                self.error("E205", f"hierarchy cycle: {_chain(cycle + [head])}", decls[head].parent.span,
+                           "remove one of the `is` links")
+                terms[head] = _without_parent(terms[head])
+            walked.update(path)
+
+    def _limit_depth(self, terms: dict[str, TermInfo], decls: dict[str, ast.Declaration]) -> None:
+        """E209 at each term one level deeper than :data:`MAX_HIERARCHY_DEPTH` (the hierarchy
+        has no cycles left); every term below the limit is cut from its parent, so no
+        closure is deeper. Each term's depth is found once, from its parent's."""
+        depth: dict[str, int] = {}
+        for tid in terms:
+            path, cur = [], tid
+            while cur is not None and cur not in depth:
+                path.append(cur)
+                cur = terms[cur].parent
+            level = depth[cur] if cur is not None else 0
+            for t in reversed(path):
+                level += 1
+                depth[t] = level
+        if max(depth.values(), default=0) <= MAX_HIERARCHY_DEPTH:
+            return
+        # for each term at the first level too deep: the deepest level under it
+        top: dict[str, str] = {}
+        deepest: dict[str, int] = {}
+        for tid in sorted((t for t in terms if depth[t] > MAX_HIERARCHY_DEPTH), key=depth.__getitem__):
+            top[tid] = tid if depth[tid] == MAX_HIERARCHY_DEPTH + 1 else top[terms[tid].parent]
+            deepest[top[tid]] = max(deepest.get(top[tid], 0), depth[tid])
+        for tid in terms:
+            if depth[tid] == MAX_HIERARCHY_DEPTH + 1:
+                root, cur = tid, terms[tid].parent
+                parent = cur
+                while cur is not None:  # MAX_HIERARCHY_DEPTH steps
+                    root, cur = cur, terms[cur].parent
+                self.error("E209", f"`{quote(tid)}` is {MAX_HIERARCHY_DEPTH + 1} levels deep in the hierarchy under "
+                           f"`{quote(root)}` (which goes {group(deepest[tid])} levels deep); a hierarchy may be at most "
+                           f"{MAX_HIERARCHY_DEPTH} levels deep", decls[tid].name.span,
+                           f"make `{quote(tid)}` part of a term nearer the top than `{quote(parent)}`, "
+                           "or leave out levels of the chain")
+        for tid in terms:
+            if depth[tid] > MAX_HIERARCHY_DEPTH:
+                terms[tid] = _without_parent(terms[tid])
 
     # -- names ----------------------------------------------------------------------------
     def resolve(self, term: ast.Term, kind: str | tuple[str, ...]) -> str | None:
         try:
             return self.vocab.resolve(term.text, kind)
         except UnknownTerm as err:
-            self.error("E201", err.message, term.span, err.help)
+            unknown = err
+            self.error("E201", err.message, term.span, lambda: unknown.help)
             return None
 
     def resolve_all(self, terms, kind) -> tuple[str, ...]:
-        out = []
+        out: dict[str, None] = {}  # in order, without repeats
         for t in terms:
             tid = self.resolve(t, kind)
-            if tid is not None and tid not in out:
-                out.append(tid)
+            if tid is not None:
+                out.setdefault(tid)
         return tuple(out)
 
     def selector(self, sel: ast.Selector | None, kind: str) -> tuple[str, ...] | None:
@@ -110,14 +170,24 @@ class _Compiler:
         return tuple(dict.fromkeys(out))
 
     # -- closures -------------------------------------------------------------------------
+    # Rules that name the same terms share one closure: a big file costs less memory, and
+    # index_rules adds each distinct set of declared purposes once.
     def down(self, ids: tuple[str, ...] | None) -> frozenset | None:
-        return None if ids is None else self.vocab.down(ids)
+        if ids is None:
+            return None
+        found = self._closures.get(("down", ids))
+        if found is None:
+            found = self._closures[("down", ids)] = self.vocab.down(ids)
+        return found
 
     def overlap(self, ids: tuple[str, ...] | None) -> frozenset | None:
         if ids is None:
             return None
-        return frozenset().union(*(self.vocab.descendants[i] | self.vocab.ancestors[i] for i in ids)) \
-            if ids else frozenset()
+        found = self._closures.get(("overlap", ids))
+        if found is None:
+            found = self._closures[("overlap", ids)] = frozenset().union(
+                *(self.vocab.descendants[i] | self.vocab.ancestors[i] for i in ids)) if ids else frozenset()
+        return found
 
     # -- rules ----------------------------------------------------------------------------
     def compile_rule(self, node, module_id: str, prefix: str | None) -> CompiledRule | None:
@@ -192,9 +262,10 @@ class _Compiler:
     def compile(self) -> Ruleset:
         self.vocab = self.build_vocabulary()
         coop = None
-        meta: dict[str, tuple[str, ...]] = {}
+        meta: dict[str, list[str]] = {}
         meta_clauses: list[str] = []
         rules: list[CompiledRule] = []
+        spans: list[ast.Span] = []  # each rule's statement
         for loaded in self.modules:
             module = loaded.module
             header = module.header
@@ -218,10 +289,11 @@ class _Compiler:
                     rule = self.compile_rule(stmt, module_id, prefix)
                     if rule is not None:
                         rules.append(rule)
+                        spans.append(stmt.span)
                 elif isinstance(stmt, ast.Meta):
                     if stmt.key not in META_KEYS:
-                        self.error("E207", f"unknown metadata key `{stmt.key}`", stmt.span,
-                                   did_you_mean(stmt.key, META_KEYS) or
+                        self.error("E207", f"unknown metadata key `{quote(stmt.key)}`", stmt.span,
+                                   lambda: did_you_mean(stmt.key, META_KEYS) or
                                    "known keys: " + ", ".join(META_KEYS))
                     else:
                         for value in stmt.values:
@@ -229,25 +301,65 @@ class _Compiler:
                                 try:
                                     datetime.date.fromisoformat(value)
                                 except ValueError:
-                                    self.error("E208", f"`{value}` is not a date", stmt.span,
+                                    self.error("E208", f"`{quote(value)}` is not a date", stmt.span,
                                                "write dates as YYYY-MM-DD")
                         if is_top:
-                            meta[stmt.key] = meta.get(stmt.key, ()) + stmt.values
+                            meta.setdefault(stmt.key, []).extend(stmt.values)
                             if stmt.citation is not None:
                                 meta_clauses.append(stmt.citation.text)
                 elif isinstance(stmt, ast.Case):
                     self.error("E306", "test cases belong in a `.test` file", stmt.span,
                                "move the case to a file that starts with `tests for COOP`")
+        self._limit_index(rules, spans)
         if self.errors:
-            raise CoopcheckError(self.errors)
-        return index_rules(coop, self.vocab, tuple(rules), FrozenMap(meta),
+            raise CoopcheckError(self.errors.diagnostics())
+        return index_rules(coop, self.vocab, tuple(rules), FrozenMap({k: tuple(v) for k, v in meta.items()}),
                       tuple(m.path for m in self.modules), tuple(dict.fromkeys(meta_clauses)))
+
+    def _limit_index(self, rules: list[CompiledRule], spans: list[ast.Span]) -> None:
+        """E309 at the rule with which the index (:func:`index_rules`) would pass
+        :data:`MAX_INDEX_ENTRIES` entries: counted from each rule's closures before
+        anything is indexed."""
+        subjects, items = len(self.vocab.of_kind("subject")), len(self.vocab.of_kind("item"))
+        total = 0
+        for rule, span in zip(rules, spans):
+            if rule.kind == RuleKind.HONOUR:
+                continue
+            total += len(rule.actions) * (len(rule.subjects) if rule.subjects is not None else subjects) \
+                * (len(rule.items) if rule.items is not None else items)
+            if rule.kind == RuleKind.CLOSED:  # it also grants what it lists
+                listed = rule.written["subjects"]
+                total += len(rule.actions) * (len(self.down(listed)) if listed else subjects) \
+                    * len(self.down(rule.written["items"]))
+            if total > MAX_INDEX_ENTRIES:
+                self.error("E309", f"with this rule the rules speak of {group(total)} (action, data subject, "
+                           f"data item) cases; a rule set may speak of at most {group(MAX_INDEX_ENTRIES)}",
+                           span, "name narrower data items or data subjects, or say it in fewer rules")
+                return
 
     def _coop_id(self, term: ast.Term) -> str:
         try:
             return self.vocab.resolve(term.text, "coop")
         except UnknownTerm:
             return term.key  # a policy for a co-op the vocabulary does not list yet
+
+
+def _without_parent(info: TermInfo) -> TermInfo:
+    return TermInfo(info.id, info.kind, None, info.label, info.aliases)
+
+
+def _chain(ids: list[str], keep: int = 4) -> str:
+    """``a -> b -> c`` for a chain of terms; a long one shows its ends only.
+
+    >>> _chain(["a", "b", "a"])
+    'a -> b -> a'
+    >>> _chain([f"t{i}" for i in range(1000)] + ["t0"])
+    't0 -> t1 -> t2 -> t3 -> … -> t997 -> t998 -> t999 -> t0 (1 000 terms)'
+    """
+    shown = [quote(t, 40) for t in ids]
+    if len(shown) <= 2 * keep + 1:
+        return " -> ".join(shown)
+    return " -> ".join(shown[:keep] + ["…"] + shown[-keep:]) + f" ({group(len(ids) - 1)} terms)"
 
 
 def _end_span(span: ast.Span) -> ast.Span:
@@ -267,7 +379,7 @@ def index_rules(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, 
     for rule in rules:
         if rule.kind == RuleKind.HONOUR:
             for exc in rule.conditions:
-                honoured[exc] = honoured.get(exc, ()) + (rule,)
+                honoured.setdefault(exc, []).append(rule)
             continue
         target = grants if rule.kind == RuleKind.GRANT else bars if rule.is_bar else notices
         for action in rule.actions:
@@ -282,22 +394,28 @@ def index_rules(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, 
                         grants[(action, subject, item)].append(rule)
     # The purposes declared for (subject, item): what a plain use grant covers. (A bar on
     # using the item can still withdraw one; the decision checks that, as it depends on consent.)
-    declared: dict = defaultdict(set)
+    # Rules that name the same purposes share one closure (the compiler's), so each distinct
+    # set of purposes is added once per (subject, item), however many rules declare it.
+    every_purpose = frozenset(vocab.of_kind("purpose"))
+    declared: dict = {}
     for (action, subject, item), found in grants.items():
         if action != "use":
             continue
+        distinct = {}
         for rule in found:
             if rule.verb == "use" and not rule.conditions and not rule.declared_purposes:
-                declared[(subject, item)] |= (rule.purposes if rule.purposes is not None
-                                              else set(vocab.of_kind("purpose")))
+                purposes = rule.purposes if rule.purposes is not None else every_purpose
+                distinct[id(purposes)] = purposes
+        if distinct:
+            declared[(subject, item)] = frozenset().union(*distinct.values())
     key = lambda r: (r.module, r.line)  # noqa: E731 - stable order, independent of file order
     return Ruleset(
         coop=coop, vocabulary=vocab, rules=rules, meta=meta,
         grant_index=FrozenMap({k: tuple(sorted(v, key=key)) for k, v in grants.items()}),
         bar_index=FrozenMap({k: tuple(sorted(v, key=key)) for k, v in bars.items()}),
         notice_index=FrozenMap({k: tuple(sorted(v, key=key)) for k, v in notices.items()}),
-        honoured=FrozenMap(honoured),
-        declared=FrozenMap({k: frozenset(v) for k, v in declared.items()}),
+        honoured=FrozenMap({k: tuple(v) for k, v in honoured.items()}),
+        declared=FrozenMap(declared),
         files=files,
         meta_clauses=meta_clauses,
     )
@@ -305,4 +423,5 @@ def index_rules(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, 
 
 def compile_modules(modules: list[LoadedModule]) -> Ruleset:
     """Compile loaded modules (dependencies first, the policy last) into a ruleset."""
-    return _Compiler(modules).compile()
+    with fewer_collections():
+        return _Compiler(modules).compile()

@@ -9,7 +9,8 @@ from attrs import frozen
 
 import coopcheck.dsl as dsl
 from coopcheck.dsl import ast
-from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean, line_of
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic, ErrorBudget, did_you_mean, file_too_large, line_of, quote
+from coopcheck.dsl.limits import MAX_FILE_BYTES
 
 from coopcheck.core import paths
 
@@ -53,7 +54,9 @@ def load(path: Path | None, text: str | None = None, *, name: str = "<string>",
     assert text is not None
     loaded: dict[str, LoadedModule] = {}
     order: list[LoadedModule] = []
-    errors: list[Diagnostic] = []
+    errors = ErrorBudget()  # the imports' errors, at most MAX_DIAGNOSTICS a file
+    unread: list[Diagnostic] = []  # the errors of reading an imported file (already limited)
+    known = functools.cache(lambda: sorted({p.stem for r in roots if r.is_dir() for p in r.glob("*.rules")}))
 
     def visit(file_path: Path | None, source: str, shown: str) -> None:
         module = _parse(source, shown)
@@ -61,23 +64,23 @@ def load(path: Path | None, text: str | None = None, *, name: str = "<string>",
         entry = LoadedModule(key, module, source)
         loaded[key] = entry
         for imp in module.of_type(ast.Import):
-            target, diag = _resolve_import(imp, file_path, roots, source)
+            target, diag = _resolve_import(imp, file_path, roots, source, known)
             if diag:
-                errors.append(diag)
+                errors.add(diag)
                 continue
             if str(target) in loaded:
                 continue
             try:
                 imported = _read(target)
             except CoopcheckError as err:
-                errors.extend(err.diagnostics)
+                unread.extend(err.diagnostics)
                 continue
             visit(target, imported, display_path(target))
         order.append(entry)
 
     visit(path, text, name)
-    if errors:
-        raise CoopcheckError(errors)
+    if errors or unread:
+        raise CoopcheckError(errors.diagnostics() + unread)
     return order
 
 
@@ -90,8 +93,12 @@ def _parse(source: str, shown: str) -> ast.Module:
 
 
 def _read(path: Path) -> str:
-    """A rule file's text; unreadable or non-UTF-8 files are located errors."""
+    """A rule file's text; unreadable or non-UTF-8 files are located errors, and so is a
+    file over :data:`MAX_FILE_BYTES` (E106), of which no more than the limit is read."""
     try:
+        too_large = oversized(path)
+        if too_large is not None:
+            raise CoopcheckError([too_large])
         return path.read_text(encoding="utf-8")
     except OSError as err:
         raise CoopcheckError([Diagnostic("E302", f"cannot read `{display_path(path)}`: {err.strerror}")]) from None
@@ -100,34 +107,67 @@ def _read(path: Path) -> str:
                                          None, "save rule files as UTF-8")]) from None
 
 
+def oversized(path: Path) -> Diagnostic | None:
+    """E106 for a file over :data:`MAX_FILE_BYTES`, found from its size and its first bytes
+    (a huge file is not read whole to be refused); None for a file within the limit.
+    Raises :class:`OSError` for a file that cannot be read."""
+    size = path.stat().st_size
+    if size <= MAX_FILE_BYTES:
+        return None
+    with path.open("rb") as f:
+        head = f.read(MAX_FILE_BYTES + 1).decode("utf-8", "replace")
+    return file_too_large(head, display_path(path), size)
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` made absolute, or None when the file system refuses the name."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError):
+        return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, or with a NUL
+        return False
+
+
 def _within(path: Path, roots: tuple[Path, ...]) -> bool:
     return any(path == r or r in path.parents for r in roots)
 
 
 def _resolve_import(imp: ast.Import, importer: Path | None, roots: tuple[Path, ...],
-                    source: str) -> tuple[Path | None, Diagnostic | None]:
+                    source: str, known=None) -> tuple[Path | None, Diagnostic | None]:
+    """The file an import names, or the error that it names none. ``known``: the names of
+    the modules in the roots, for "did you mean" (a function, so a load looks once)."""
     term = imp.target
     span = term.span or imp.span
     text = line_of(source, span.line) if span else None
     if term.quoted:
         base = importer.parent if importer else roots[0]
-        target = (base / term.text).resolve()
+        target = _resolved(base / term.text)
+        if target is None:  # a name the file system refuses (too long, a NUL)
+            return None, Diagnostic("E302", f"cannot find imported file `{quote(term.text)}`", span,
+                                    source_line=text)
         if not _within(target, roots):
-            return None, Diagnostic("E303", f"import `{term.text}` leads outside the rule roots", span,
+            return None, Diagnostic("E303", f"import `{quote(term.text)}` leads outside the rule roots", span,
                                     "import modules by name (`import vocabulary`) or by a path inside "
                                     "the project's rules/ or policies/ folders", source_line=text)
-        if not target.is_file():
-            return None, Diagnostic("E302", f"cannot find imported file `{term.text}`", span,
+        if not _is_file(target):
+            return None, Diagnostic("E302", f"cannot find imported file `{quote(term.text)}`", span,
                                     source_line=text)
         return target, None
     name = term.key
     search = ([importer.parent] if importer else []) + list(roots)
     for root in search:
-        candidate = (root / f"{name}.rules").resolve()
-        if candidate.is_file() and _within(candidate, roots):
+        candidate = _resolved(root / f"{name}.rules")
+        if candidate is not None and _is_file(candidate) and _within(candidate, roots):
             return candidate, None
-    known = sorted({p.stem for r in roots if r.is_dir() for p in r.glob("*.rules")})
-    return None, Diagnostic("E302", f"cannot find module `{term.text}`", span,
+    known = known() if known is not None else sorted({p.stem for r in roots if r.is_dir()
+                                                      for p in r.glob("*.rules")})
+    return None, Diagnostic("E302", f"cannot find module `{quote(term.text)}`", span,
                             did_you_mean(name, known) or
                             ("available modules: " + ", ".join(f"`{k}`" for k in known) if known else None),
                             source_line=text)

@@ -227,7 +227,9 @@ async def test_completion_offers_terms_keywords_and_clauses(client: LanguageClie
 async def test_definition_of_a_term_a_citation_and_an_import(client: LanguageClient, workspace):
     doc = uri(workspace, "demo.policy")
     text = POLICY.replace("histroy", "history")
-    vocabulary = ROOT / "rules" / "vocabulary.rules"
+    from coopcheck.core.paths import rules_dir
+
+    vocabulary = rules_dir() / "vocabulary.rules"  # the installed copy (or the checkout's, when editable)
     lines = vocabulary.read_text(encoding="utf-8").split("\n")
     jccu_line = next(i for i, line in enumerate(lines) if line.startswith("party jccu "))
 

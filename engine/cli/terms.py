@@ -17,7 +17,7 @@ from tabulate import tabulate
 from coopcheck.dsl.errors import CoopcheckError
 from coopcheck.core import paths
 from coopcheck.core.api import load_file
-from coopcheck.core.search import search
+from coopcheck.core.search import term_entries
 from coopcheck.core.vocabulary import KIND_NAMES
 
 HELP = "list or search the vocabulary: ids, Japanese labels, aliases, parents"
@@ -52,16 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except CoopcheckError as err:
         print(err.render(), file=sys.stderr)
         return 2
-    if args.search:
-        hits = search(vocab, args.search, (kind,) if kind else None, limit=25)
-        rows = [(h.id, h.how) for h in hits]
-    else:
-        rows = [(tid, None) for tid, info in vocab.terms.items() if kind is None or info.kind == kind]
-    out = []
-    for tid, how in rows:
-        info = vocab.terms[tid]
-        out.append({"id": tid, "kind": info.kind, "label": info.label, "aliases": list(info.aliases),
-                    "parents": _parents(vocab, tid), **({"found_by": how} if how else {})})
+    out = term_entries(vocab, (kind,) if kind else None, args.search)
     if args.format == "json":
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
@@ -86,10 +77,3 @@ _HOW_JA = {"exact": "完全一致", "prefix": "前方一致", "part": "部分一
 _KIND_JA = {"item": "データ項目", "party": "提供先", "purpose": "利用目的", "subject": "本人の区分",
             "exception": "法令上の例外", "obligation": "義務", "coop": "生協"}
 
-
-def _parents(vocab, tid: str) -> list[str]:
-    chain, cur = [], vocab.terms[tid].parent
-    while cur is not None and cur not in chain:
-        chain.append(cur)
-        cur = vocab.terms[cur].parent
-    return chain

@@ -141,6 +141,21 @@ def suggestion(vocab: Vocabulary, name: str, kinds: tuple[str, ...]) -> str | No
     return f"did you mean `{best.id}`" + (f" ({label})?" if label else "?")
 
 
+def term_entries(vocab: Vocabulary, kinds: tuple[str, ...] | None = None, query: str | None = None) -> list[dict]:
+    """The terms (of ``kinds``) as ``coopcheck terms`` and the service's ``/v1/terms`` list
+    them — id, kind, label, aliases, parents, and with a ``query`` how it found each, best first."""
+    if query:
+        rows = [(h.id, h.how) for h in search(vocab, query, kinds, limit=25)]
+    else:
+        rows = [(tid, None) for tid, info in vocab.terms.items() if kinds is None or info.kind in kinds]
+    out = []
+    for tid, how in rows:
+        info = vocab.terms[tid]
+        out.append({"id": tid, "kind": info.kind, "label": info.label, "aliases": list(info.aliases),
+                    "parents": vocab.parents(tid), **({"found_by": how} if how else {})})
+    return out
+
+
 def describe(kind: str) -> str:
     """The kind in words."""
     return KIND_NAMES.get(kind, kind)

@@ -131,6 +131,14 @@ class Vocabulary:
         """Ids of every term of ``kind``, in declaration order."""
         return [t.id for t in self.terms.values() if t.kind == kind]
 
+    def parents(self, tid: str) -> list[str]:
+        """The chain of parents of a term, nearest first (the term itself left out)."""
+        chain, cur = [], self.terms[tid].parent if tid in self.terms else None
+        while cur is not None and cur not in chain and cur in self.terms:
+            chain.append(cur)
+            cur = self.terms[cur].parent
+        return chain
+
     def label(self, tid: str) -> str | None:
         """The Japanese label of a term id."""
         info = self.terms.get(tid)

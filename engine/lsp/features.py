@@ -198,14 +198,6 @@ def citing(owner: Model, label: str) -> list:
 
 # ---- hover --------------------------------------------------------------------------------------
 
-def _chain(vocab: Vocabulary, tid: str) -> list[str]:
-    chain, cur = [], tid
-    while cur is not None and cur not in chain and cur in vocab.terms:
-        chain.append(cur)
-        cur = vocab.terms[cur].parent
-    return chain
-
-
 def term_markdown(model: Model, info: TermInfo) -> str:
     """What a term is: id, kind, Japanese label, aliases, parents, where it is declared, and
     the rules of this policy that mention it."""
@@ -215,7 +207,7 @@ def term_markdown(model: Model, info: TermInfo) -> str:
         out.append(f"label: **{info.label}**")
     if info.aliases:
         out.append("aliases: " + "、".join(info.aliases))
-    chain = _chain(vocab, info.id)
+    chain = [info.id, *vocab.parents(info.id)]
     if len(chain) > 1:
         out.append("is: " + " → ".join(f"`{t}`" for t in chain))
     else:

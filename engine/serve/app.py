@@ -51,7 +51,7 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 from coopcheck.core.api import make_scenario
 from coopcheck.analysis.compare import ScenarioInput, compare_matrix
 from coopcheck.analysis.explain import explain
-from coopcheck.core.search import search
+from coopcheck.core.search import term_entries
 from coopcheck.presentation.compare_render import cell_text, row_label
 from coopcheck.presentation.decision_json import decision_json
 from coopcheck.presentation.explain_json import explanation_json
@@ -559,24 +559,9 @@ async def terms_route(request: Request, svc: Service) -> Response:
     if not policies:
         raise ApiError(503, "unavailable", "no policy is loaded", "see /health")
     vocab = policies[0].ruleset.vocabulary
-    if q.get("q"):
-        rows = [(h.id, h.how) for h in search(vocab, q["q"], (kind,) if kind else None, limit=25)]
-    else:
-        rows = [(tid, None) for tid, info in vocab.terms.items() if kind is None or info.kind == kind]
-    out = []
-    for tid, how in rows:
-        info = vocab.terms[tid]
-        out.append({"id": tid, "kind": info.kind, "label": info.label, "aliases": list(info.aliases),
-                    "parents": _parents(vocab, tid), **({"found_by": how} if how else {})})
+    out = term_entries(vocab, (kind,) if kind else None, q.get("q"))
     return JSON(out)
 
-
-def _parents(vocab, tid: str) -> list[str]:
-    chain, cur = [], vocab.terms[tid].parent
-    while cur is not None and cur not in chain:
-        chain.append(cur)
-        cur = vocab.terms[cur].parent
-    return chain
 
 
 def health(svc: Service) -> tuple[int, dict]:

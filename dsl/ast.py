@@ -74,6 +74,8 @@ class Condition:
     kind: str  # "consent" | "exception" | "any_exception"
     term: Term | None = None
     span: Span | None = field(default=None, eq=False, repr=False)
+    #: written as a clause (``consent is given``, ``by law applies``), as a condition must be
+    clause: bool = field(default=False, eq=False, repr=False)
 
 
 @frozen
@@ -135,7 +137,8 @@ class Grant:
     """``ITEMS [of SUBJECTS] may be VERB [RECIPIENTS] for PURPOSES ... [clause]``.
 
     ``verb`` is ``use``, ``collect``, ``publish``, ``joint_use`` (shared with), ``entrust``
-    (entrusted to) or ``provide`` (provided to).
+    (entrusted to), ``provide`` (provided to) or ``disclose`` (disclosed to: any of the three;
+    the compiler refuses it in a grant, which needs one legal act).
     """
 
     verb: str
@@ -181,9 +184,13 @@ class Prohibition:
 
 @frozen
 class Requirement:
-    """``collecting ITEMS [of SUBJECTS] [with R] [for P] requires consent|notice [unless ...]``."""
+    """``collecting ITEMS [of SUBJECTS] [with R] [for P] requires consent|notice [unless ...]``.
 
-    action: str
+    ``verb`` is the legal act the gerund names, as for the passive verbs: ``using`` → ``use``,
+    ``sharing`` → ``joint_use``, ``disclosing`` → ``disclose`` …
+    """
+
+    verb: str
     items: Selector
     subjects: Selector | None
     recipients: Selector | None

@@ -92,6 +92,8 @@ class Code(enum.StrEnum):
     E106 = "E106", Family.PARSE, "FileTooLarge", "rule file larger than the size limit"
     E107 = "E107", Family.PARSE, "LineTooLong", "line longer than the length limit"
     E108 = "E108", Family.PARSE, "TooManyErrors", "more errors in a file than are reported one by one"
+    E109 = "E109", Family.PARSE, "MisplacedModifier", "a modifier a statement does not take, or takes twice"
+    E110 = "E110", Family.PARSE, "ConditionNotClause", "a `provided that` condition that is not a clause"
 
     # ---- compile: vocabulary and metadata ---------------------------------------------------
     E201 = "E201", Family.COMPILE, "UnknownTerm", "unknown term, or a term of the wrong kind"
@@ -112,6 +114,7 @@ class Code(enum.StrEnum):
     E307 = "E307", Family.COMPILE, "UnconditionalProvision", "provision to third parties without a condition"
     E308 = "E308", Family.COMPILE, "DeclaredPurposeOutsideGrant", "`any declared purpose` outside a grant"
     E309 = "E309", Family.COMPILE, "RulesTooBroad", "rules speaking of more cases than the index limit"
+    E310 = "E310", Family.COMPILE, "GrantWithoutLegalAct", "`disclosed to` in a grant or closed list"
 
     # ---- scenario input ---------------------------------------------------------------------
     E401 = "E401", Family.INPUT, "UnknownField", "unknown scenario field"

@@ -76,8 +76,12 @@ COMMENT_GAP = 2
 _KIND_WORDS = {"item": "data item", "party": "party", "purpose": "purpose", "subject": "subject",
                "exception": "exception", "obligation": "obligation", "coop": "cooperative"}
 _VERB_WORDS = {"use": "used", "collect": "collected", "publish": "published",
-               "joint_use": "shared with", "entrust": "entrusted to", "provide": "provided to"}
-_GERUNDS = {"use": "using", "collect": "collecting", "share": "sharing", "publish": "publishing"}
+               "joint_use": "shared with", "entrust": "entrusted to", "provide": "provided to",
+               "disclose": "disclosed to"}
+_GERUNDS = {"use": "using", "collect": "collecting", "publish": "publishing", "joint_use": "sharing",
+            "entrust": "entrusting", "provide": "providing", "disclose": "disclosing"}
+#: The preposition before a requirement's recipients: ``sharing … with``, ``providing … to``.
+_GERUND_TO = {"joint_use": "with "}
 # The tokens of a rule file that matter to the formatter, as grammar.lark lexes them.
 _TOKEN = re.compile(r'(?P<string>"[^"\n]*")|(?P<citation>\[[^\]\n]+\])|(?P<comment>#[^\n]*)'
                     r'|(?P<date>\d{4}-\d{2}-\d{2})|(?P<number>\d+)|(?P<word>[^\W\d][\w\-]*)|(?P<punct>[,:])')
@@ -284,9 +288,10 @@ class _Printer:
                           purposes, self.conditions(stmt.exceptions, "unless"), [], stmt.citation)
 
     def _requirement(self, stmt: ast.Requirement) -> Shape:
-        head = [Phrase(tuple(self.scope(stmt.items, stmt.subjects, _GERUNDS[stmt.action] + " ")))]
+        head = [Phrase(tuple(self.scope(stmt.items, stmt.subjects, _GERUNDS[stmt.verb] + " ")))]
         if stmt.recipients is not None:
-            head.append(Phrase(tuple(self.selector(stmt.recipients, "with ", "anyone")), join=True))
+            head.append(Phrase(tuple(self.selector(stmt.recipients, _GERUND_TO.get(stmt.verb, "to "), "anyone")),
+                               join=True))
         if stmt.purposes is not None:
             head.append(Phrase(tuple(self.purposes(stmt.purposes))))
         head.append(Phrase((Atom("requires " + " and ".join(stmt.needs)),), join=True))

@@ -21,7 +21,7 @@ from coopcheck.dsl.transformer import ToAst
 #: Words that may begin a statement (used for "did you mean" on a misspelt first word).
 STATEMENT_KEYWORDS = ("module", "policy", "tests", "import", "data", "party", "purpose", "subject",
                       "exception", "obligation", "cooperative", "honour", "using", "collecting",
-                      "sharing", "publishing", "case")
+                      "publishing", "sharing", "entrusting", "providing", "disclosing", "case")
 
 #: How an "expected …" message names each terminal of grammar.lark that is not a keyword (a
 #: keyword is named by itself in backticks, see :func:`keyword_of_terminal`). A comma lexed

@@ -11,14 +11,34 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 _GRANT_VERBS = {
     "verb_use": "use", "verb_collect": "collect", "verb_publish": "publish",
     "verb_joint_use": "joint_use", "verb_entrust": "entrust", "verb_provide": "provide",
+    "verb_disclose": "disclose",
 }
 _KINDS = {
     "kind_item": "item", "kind_party": "party", "kind_purpose": "purpose",
     "kind_subject": "subject", "kind_exception": "exception",
     "kind_obligation": "obligation", "kind_coop": "coop",
 }
-_GERUNDS = {"gerund_use": "use", "gerund_collect": "collect", "gerund_share": "share",
-            "gerund_publish": "publish"}
+#: A requirement's gerund names the same legal act as the passive verb (docs/language.md).
+_GERUNDS = {"gerund_use": "use", "gerund_collect": "collect", "gerund_publish": "publish",
+            "gerund_joint_use": "joint_use", "gerund_entrust": "entrust", "gerund_provide": "provide",
+            "gerund_disclose": "disclose"}
+#: The modifiers each kind of statement takes after its verb (each at most once, any order),
+#: and those it must have.
+_TAKES = {
+    "grant": ({"purposes", "condition", "obligations", "managed_by"}, {"purposes"}),
+    "closed list": ({"purposes", "exceptions", "obligations"}, {"purposes"}),
+    "prohibition": ({"purposes", "exceptions"}, set()),
+    "requirement": ({"recipients", "purposes", "exceptions"}, set()),
+}
+_MODIFIER_WORDS = {"purposes": "for …", "condition": "provided that …", "exceptions": "unless …",
+                   "obligations": "obliging …", "managed_by": "managed by …", "recipients": "with/to …"}
+_MODIFIER_HELP = {
+    ("grant", "exceptions"): "a grant names when it applies with `provided that …` "
+                             "(`provided that consent is given`); `unless` belongs to bars",
+    ("closed list", "condition"): "a closed list says what opens it with `unless …`",
+    ("prohibition", "condition"): "a prohibition says what lifts it with `unless …`",
+    ("requirement", "condition"): "a requirement says what excuses it with `unless …`",
+}
 _ACTIONS = {"act_use": "use", "act_collect": "collect", "act_share": "share",
             "act_publish": "publish"}
 
@@ -26,11 +46,12 @@ _ACTIONS = {"act_use": "use", "act_collect": "collect", "act_share": "share",
 class _Tagged:
     """A child value tagged with the grammar rule that produced it."""
 
-    __slots__ = ("tag", "value")
+    __slots__ = ("tag", "value", "span")
 
-    def __init__(self, tag: str, value):
+    def __init__(self, tag: str, value, span: ast.Span | None = None):
         self.tag = tag
         self.value = value
+        self.span = span
 
 
 def _unquote(tok: Token) -> str:
@@ -87,10 +108,11 @@ class ToAst(Transformer):
     recipients_to = recipients_with
 
     def recipients(self, meta, children):
-        return _Tagged("recipients", self._selector(meta, children, "ANY_RECIPIENT"))
+        return _Tagged("recipients", self._selector(meta, children, "ANY_RECIPIENT"), self._span(meta))
 
     def purposes(self, meta, children):
-        return _Tagged("purposes", self._selector(meta, children, "ANY_PURPOSE", "DECLARED_PURPOSE"))
+        return _Tagged("purposes", self._selector(meta, children, "ANY_PURPOSE", "DECLARED_PURPOSE"),
+                       self._span(meta))
 
     def scope(self, meta, children):
         return _Tagged("scope", (children[0], self._pick(children, "subjects")))
@@ -115,23 +137,42 @@ class ToAst(Transformer):
     def cond_consent(self, meta, children):
         return ast.Condition("consent", None, self._span(meta))
 
+    def cond_consent_clause(self, meta, children):
+        return ast.Condition("consent", None, self._span(meta), clause=True)
+
     def cond_any_exception(self, meta, children):
         return ast.Condition("any_exception", None, self._span(meta))
+
+    def cond_any_exception_clause(self, meta, children):
+        return ast.Condition("any_exception", None, self._span(meta), clause=True)
 
     def cond_exception(self, meta, children):
         return ast.Condition("exception", children[0], self._span(meta))
 
+    def cond_exception_clause(self, meta, children):
+        return ast.Condition("exception", children[0], self._span(meta), clause=True)
+
     def condition(self, meta, children):
-        return _Tagged("condition", tuple(children))
+        """``provided that …``: each alternative must be a clause (``consent is given``, ``by law
+        applies``): ``provided that by law`` is not English, and says less than it seems to."""
+        for cond in children:
+            if not cond.clause:
+                written = {"consent": "consent", "any_exception": "a legal exception"}.get(
+                    cond.kind, str(cond.term) if cond.term is not None else "")
+                fixed = "consent is given" if cond.kind == "consent" else f"{written} applies"
+                raise CoopcheckError([Diagnostic(
+                    Code.E110, f"`provided that {written}` is not a sentence", cond.span,
+                    f"write `provided that {fixed}`")])
+        return _Tagged("condition", tuple(children), self._span(meta))
 
     def exceptions(self, meta, children):
-        return _Tagged("exceptions", tuple(children))
+        return _Tagged("exceptions", tuple(children), self._span(meta))
 
     def obligations(self, meta, children):
-        return _Tagged("obligations", children[-1].terms)
+        return _Tagged("obligations", children[-1].terms, self._span(meta))
 
     def managed_by(self, meta, children):
-        return _Tagged("managed_by", children[-1])
+        return _Tagged("managed_by", children[-1], self._span(meta))
 
     def need_consent(self, meta, children):
         return "consent"
@@ -185,48 +226,78 @@ class ToAst(Transformer):
         verb, recipients = self._pick(children, "verb", (None, None))
         return items, subjects, verb, recipients
 
+    def _modifiers(self, children, statement: str, meta) -> dict:
+        """The statement's modifiers by name, each written at most once and each one the
+        statement takes (:data:`_TAKES`); a missing required one is reported at the statement."""
+        takes, needs = _TAKES[statement]
+        found: dict = {}
+        for child in children:
+            if not isinstance(child, _Tagged) or child.tag not in _MODIFIER_WORDS:
+                continue
+            span = child.span
+            if child.tag not in takes:
+                raise CoopcheckError([Diagnostic(
+                    Code.E109, f"a {statement} does not take `{_MODIFIER_WORDS[child.tag]}`", span or self._span(meta),
+                    _MODIFIER_HELP.get((statement, child.tag),
+                                       "a " + statement + " takes " + ", ".join(
+                                           f"`{_MODIFIER_WORDS[t]}`" for t in sorted(takes)))) ])
+            if child.tag in found:
+                raise CoopcheckError([Diagnostic(
+                    Code.E109, f"`{_MODIFIER_WORDS[child.tag]}` is written twice in one {statement}",
+                    span or self._span(meta), "join the two lists into one")])
+            found[child.tag] = child.value
+        for tag in needs - found.keys():
+            raise CoopcheckError([Diagnostic(
+                Code.E102, f"a {statement} needs `{_MODIFIER_WORDS[tag]}`", self._span(meta),
+                "name the purposes, e.g. `for delivery` (or `for any purpose`)")])
+        return found
+
     def grant(self, meta, children):
         items, subjects, verb, recipients = self._rule_parts(children)
+        mods = self._modifiers(children, "grant", meta)
         return ast.Grant(
             verb=verb, items=items, subjects=subjects, recipients=recipients,
-            purposes=self._pick(children, "purposes"),
-            conditions=self._pick(children, "condition", ()),
-            obligations=self._pick(children, "obligations", ()),
-            managed_by=self._pick(children, "managed_by"),
+            purposes=mods["purposes"],
+            conditions=mods.get("condition", ()),
+            obligations=mods.get("obligations", ()),
+            managed_by=mods.get("managed_by"),
             citation=self._pick(children, "citation"),
             span=self._span(meta),
         )
 
     def closed_grant(self, meta, children):
         items, subjects, verb, recipients = self._rule_parts(children)
+        mods = self._modifiers(children, "closed list", meta)
         return ast.ClosedGrant(
             verb=verb, items=items, subjects=subjects, recipients=recipients,
-            purposes=self._pick(children, "purposes"),
-            exceptions=self._pick(children, "exceptions", ()),
-            obligations=self._pick(children, "obligations", ()),
+            purposes=mods["purposes"],
+            exceptions=mods.get("exceptions", ()),
+            obligations=mods.get("obligations", ()),
             citation=self._pick(children, "citation"),
             span=self._span(meta),
         )
 
     def prohibition(self, meta, children):
         items, subjects, verb, recipients = self._rule_parts(children)
+        mods = self._modifiers(children, "prohibition", meta)
         return ast.Prohibition(
             verb=verb, items=items, subjects=subjects, recipients=recipients,
-            purposes=self._pick(children, "purposes"),
-            exceptions=self._pick(children, "exceptions", ()),
+            purposes=mods.get("purposes"),
+            exceptions=mods.get("exceptions", ()),
             citation=self._pick(children, "citation"),
             span=self._span(meta),
         )
 
     def requirement(self, meta, children):
         items, subjects = self._pick(children, "scope")
+        mods = self._modifiers(children, "requirement", meta)
         return ast.Requirement(
-            action=self._pick(children, "gerund"),
+            verb=self._pick(children, "gerund"),
             items=items, subjects=subjects,
-            recipients=self._pick(children, "recipients"),
-            purposes=self._pick(children, "purposes"),
+            recipients=mods.get("recipients"),
+            purposes=mods.get("purposes"),
             needs=tuple(c for c in children if isinstance(c, str)),
-            exceptions=self._pick(children, "exceptions", ()),
+            exceptions=mods.get("exceptions", ()),
             citation=self._pick(children, "citation"),
             span=self._span(meta),
         )

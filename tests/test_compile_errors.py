@@ -374,7 +374,7 @@ def test_provided_to_without_a_condition():
 
 
 def test_provided_to_with_a_condition_compiles():
-    rs = load_string(HEAD + "name may be provided to jccu for delivery provided that by law [x]")
+    rs = load_string(HEAD + "name may be provided to jccu for delivery provided that by law applies [x]")
     assert only_demo_rule(rs).conditions == ("by_law",)
 
 

@@ -21,10 +21,25 @@ def test_a_grant_without_of_speaks_of_members():
     assert "name of member may be used for delivery" in format_module(ast.Module("x", (stmt,)))
 
 
-def test_a_prohibition_without_of_binds_everyone_for_any_purpose():
+def test_a_prohibition_without_of_speaks_of_members_like_a_grant_for_any_purpose():
     stmt = desugar(_statement("name must not be used [1]"), {"member"})
-    assert stmt.subjects.any and stmt.purposes.any and stmt.recipients is None
-    assert "name of anyone must not be used for any purpose" in format_module(ast.Module("x", (stmt,)))
+    assert [t.text for t in stmt.subjects.terms] == ["member"]
+    assert stmt.purposes.any and stmt.recipients is None
+    assert "name of member must not be used for any purpose" in format_module(ast.Module("x", (stmt,)))
+
+
+def test_every_form_without_of_speaks_of_the_same_subject():
+    forms = ["name may be used for delivery [1]", "name may only be used for delivery [1]",
+             "name must not be used [1]", "name may not be provided to jccu [1]",
+             "using name requires consent [1]", "disclosing name to jccu requires notice [1]"]
+    subjects = {tuple(t.text for t in desugar(_statement(f), {"member"}).subjects.terms) for f in forms}
+    assert subjects == {("member",)}
+
+
+def test_a_closed_list_yields_to_the_honoured_legal_exceptions():
+    stmt = desugar(_statement("name may only be used for delivery unless consent [1]"), {"member"})
+    assert [c.kind for c in stmt.exceptions] == ["consent", "any_exception"]
+    assert "unless consent or a legal exception" in format_module(ast.Module("x", (stmt,)))
 
 
 def test_written_parts_are_kept():

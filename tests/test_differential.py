@@ -174,7 +174,7 @@ obligation supervise_contractor
 EDGE_CASES = [
     pytest.param("name may be used for delivery [u]",
                  dict(action="collect", data=["name"], purpose="delivery"), id="use-grant-declares-collection"),
-    pytest.param("name may be used for delivery provided that consent [u]",
+    pytest.param("name may be used for delivery provided that consent is given [u]",
                  dict(action="collect", data=["name"], purpose="delivery", consent=True),
                  id="conditioned-use-grant-does-not-make-collection-lawful"),
     pytest.param("name may be used for delivery [u]\ncollecting personal data requires consent and notice [r]",
@@ -198,7 +198,7 @@ EDGE_CASES = [
                  dict(action="collect", data=["name"], purpose="delivery", consent=True),
                  id="requirement-unless-consent-is-lifted-by-consent"),
     pytest.param("name may only be used for delivery unless consent obliging supervise contractor [c]\n"
-                 "name may be used for any purpose provided that consent [g]",
+                 "name may be used for any purpose provided that consent is given [g]",
                  dict(action="use", data=["name"], purpose="billing", consent=True),
                  id="closed-list-obligations-only-when-relied-on"),
 ]

@@ -97,7 +97,7 @@ def test_deny_by_a_closed_list_shows_the_bar_its_exception_and_the_overridden_gr
     e = ex(action="use", data=["photo"], purpose="business_analysis")
     [bar] = checks(e, "deciding")
     assert (bar.status, bar.rule.kind, bar.rule.clause) == ("blocking", "closed", "指針5")
-    assert [(x.code, x.held) for x in bar.exceptions] == [("consent", False)]
+    assert [(x.code, x.held) for x in bar.exceptions] == [("consent", False), ("*", False)]  # a closed list also yields to the honoured exceptions
     assert [(m.part, m.asked, m.note) for m in bar.outside] == [("purpose", "business_analysis", "closed")]
     overridden = by_clause(checks(e, "matched"), "指針1 ⑪")
     assert (overridden.status, overridden.basis) == ("overridden", "purpose")
@@ -107,7 +107,7 @@ def test_permit_with_consent_shows_the_excepted_bar_and_the_outranked_consent_gr
     e = ex(action="use", data=["photo"], purpose="business_analysis", consent=True)
     assert e.decision.basis == "purpose"
     excepted = by_clause(checks(e, "bars"), "指針5")
-    assert excepted.status == "excepted" and [(x.code, x.held) for x in excepted.exceptions] == [("consent", True)]
+    assert excepted.status == "excepted" and [(x.code, x.held) for x in excepted.exceptions] == [("consent", True), ("*", False)]
     outranked = by_clause(checks(e, "matched"), "方針5")
     assert (outranked.status, outranked.basis, outranked.best) == ("outranked", "consent", "purpose")
 

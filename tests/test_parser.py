@@ -239,16 +239,16 @@ def test_for_x_purposes_drops_the_noun(tail):
 
 def test_grant_to_anyone_and_any_recipient():
     a = only("personal data may be provided to anyone for any purpose provided that consent is given [c]")
-    b = only("personal data may be provided to any recipient for any purposes provided that consent [c]")
+    b = only("personal data may be provided to any recipient for any purposes provided that consent is given [c]")
     assert a.recipients == ast.Selector(any=True) == b.recipients
     assert a == b  # `consent is given` and `consent` are the same condition
 
 
 def test_grant_condition_by_law_and_alternatives():
-    stmt = only("name may be provided to public authority for legal compliance provided that by law [c]")
+    stmt = only("name may be provided to public authority for legal compliance provided that by law applies [c]")
     assert stmt.conditions == (ast.Condition("exception", ast.Term("by law")),)
     assert stmt.conditions[0].term.key == "by_law"
-    both = only("name may be provided to jccu for delivery provided that consent is given or by law [c]")
+    both = only("name may be provided to jccu for delivery provided that consent is given or by law applies [c]")
     assert [c.kind for c in both.conditions] == ["consent", "exception"]
 
 
@@ -324,7 +324,7 @@ def test_prohibition_without_exceptions_to_anyone():
 def test_requirement_collecting_requires_consent():
     stmt = only("collecting personal data requires consent   [方針2]")
     assert isinstance(stmt, ast.Requirement)
-    assert stmt == ast.Requirement(action="collect", items=ast.Selector((ast.Term("personal data"),)),
+    assert stmt == ast.Requirement(verb="collect", items=ast.Selector((ast.Term("personal data"),)),
                                    subjects=None, recipients=None, purposes=None, needs=("consent",),
                                    citation=ast.Citation("方針2"))
 
@@ -334,10 +334,10 @@ def test_requirement_requires_notice_and_both():
     assert only("using name for survey requires consent and notice [c]").needs == ("consent", "notice")
 
 
-def test_requirement_sharing_with_foreign_third_parties():
-    stmt = only("sharing personal data of anyone with foreign third parties requires consent unless a legal exception "
+def test_requirement_disclosing_to_foreign_third_parties():
+    stmt = only("disclosing personal data of anyone to foreign third parties requires consent unless a legal exception "
                 "[APPI Art. 28(1)]")
-    assert stmt.action == "share"
+    assert stmt.verb == "disclose"
     assert stmt.subjects == ast.Selector(any=True)
     assert texts(stmt.recipients) == ["foreign third parties"]
     assert stmt.needs == ("consent",)
@@ -345,10 +345,52 @@ def test_requirement_sharing_with_foreign_third_parties():
     assert stmt.citation.text == "APPI Art. 28(1)"
 
 
-@pytest.mark.parametrize("gerund, action", [("using", "use"), ("collecting", "collect"),
-                                            ("sharing", "share"), ("publishing", "publish")])
-def test_requirement_gerunds(gerund, action):
-    assert only(f"{gerund} name requires notice [c]").action == action
+@pytest.mark.parametrize("gerund, verb", [("using", "use"), ("collecting", "collect"), ("publishing", "publish"),
+                                          ("sharing", "joint_use"), ("entrusting", "entrust"),
+                                          ("providing", "provide"), ("disclosing", "disclose")])
+def test_requirement_gerunds_name_the_same_act_as_the_passive_verbs(gerund, verb):
+    assert only(f"{gerund} name requires notice [c]").verb == verb
+    passive = {"joint_use": "shared with jccu", "entrust": "entrusted to jccu", "provide": "provided to jccu",
+               "disclose": "disclosed to jccu", "use": "used", "collect": "collected", "publish": "published"}
+    assert only(f"name must not be {passive[verb]} [c]").verb == verb
+
+
+def test_may_not_is_a_prohibition_like_must_not():
+    assert only("name may not be used for delivery [c]") == only("name must not be used for delivery [c]")
+
+
+def test_or_joins_a_list_like_and():
+    assert only("name or address may be used for delivery or survey [c]") == \
+        only("name and address may be used for delivery, survey [c]")
+
+
+def test_modifiers_come_in_any_order():
+    canonical = only("name may be shared with jccu for delivery provided that consent is given obliging x "
+                     "managed by jccu [c]")
+    for text in ("name may be shared with jccu managed by jccu obliging x for delivery provided that consent is given [c]",
+                 "name may be shared with jccu provided that consent is given for delivery managed by jccu obliging x [c]"):
+        assert only(text) == canonical
+    assert only("name must not be used unless consent for delivery [c]") == \
+        only("name must not be used for delivery unless consent [c]")
+
+
+@pytest.mark.parametrize("text, message, help_", [
+    ("name may be used for delivery provided that by law [c]", "`provided that by law` is not a sentence",
+     "write `provided that by law applies`"),
+    ("name may be used for delivery provided that consent [c]", "`provided that consent` is not a sentence",
+     "write `provided that consent is given`"),
+    ("name may be used for delivery unless consent [c]", "a grant does not take `unless …`", "provided that"),
+    ("name must not be used for delivery provided that consent is given [c]",
+     "a prohibition does not take `provided that …`", "unless"),
+    ("name may be used for delivery obliging x obliging y [c]", "`obliging …` is written twice in one grant",
+     "join the two lists"),
+])
+def test_statements_that_are_not_english_get_a_located_error_with_help(text, message, help_):
+    with pytest.raises(CoopcheckError) as err:
+        only(text)
+    [d] = err.value.diagnostics
+    assert d.message == message and help_ in d.help
+    assert d.span is not None and d.span.line == 1 and d.span.column > 1
 
 
 def test_honour_legal_exceptions():
@@ -601,7 +643,7 @@ def test_missing_purposes_caret_at_end_of_line():
     src = "name may be used"
     d = error(src)
     assert d.code == "E102"
-    assert d.message == "incomplete statement: expected `for`"
+    assert d.message == "incomplete statement: expected `for`, `managed`, `obliging`, `provided` or `unless`"
     assert (d.span.line, d.span.column) == (1, len(src) + 1)
     rendered = d.render()
     caret_line = rendered.splitlines()[2]
@@ -714,7 +756,7 @@ def test_continuation_that_is_not_indented():
 def test_rule_wrapped_without_indentation_fails_on_both_lines():
     diags = errors("name may be used\nfor delivery [x]\n")
     assert [(d.code, d.span.line) for d in diags] == [("E102", 1), ("E102", 2)]
-    assert diags[0].message == "incomplete statement: expected `for`"
+    assert diags[0].message == "incomplete statement: expected `for`, `managed`, `obliging`, `provided` or `unless`"
     assert diags[0].span.column == len("name may be used") + 1
 
 
@@ -750,7 +792,7 @@ def test_render_has_location_line_caret_and_help():
     text = err.render()
     lines = text.splitlines()
     assert lines[0] == ("rules/demo.policy:2:13: error[E102]: unexpected `shred`: expected `collected`, "
-                        "`entrusted`, `provided`, `published`, `shared` or `used`")
+                        "`disclosed`, `entrusted`, `provided`, `published`, `shared` or `used`")
     assert lines[1] == "2 | name may be shred with jccu for delivery [x]"
     assert lines[2] == " " * (len("2 | ") + 12) + "^^^^^"
     assert lines[3] == "  = help: did you mean `shared`?"

@@ -90,6 +90,13 @@ def test_matching_prohibition_denies(data):
 
 
 @given(data=st.data())
+def test_matching_act_prohibition_stops_its_act(data):
+    """A prohibition on one legal act of sharing (joint use, entrustment or provision) that
+    matches a share stops that act: the item is denied by it, or permitted by another act."""
+    properties.matching_act_prohibition_stops_its_act(REAL, data)
+
+
+@given(data=st.data())
 def test_consent_never_turns_permit_into_deny(data):
     """A scenario permitted without consent is still permitted with consent."""
     properties.consent_never_turns_permit_into_deny(REAL, data)

@@ -85,7 +85,7 @@ def test_3_subsumption_purposes():
 # 4. Prohibitions win (docs/semantics.md §0.3, §5.1) -------------------------------------------
 def test_4_prohibitions_win_over_every_grant():
     rs = policy("purchase history may be shared with jccu for delivery   [g]\n"
-                "purchase history must not be shared with jccu   [p]\n")
+                "purchase history must not be disclosed to jccu   [p]\n")
     out = d(rs, action="share", data=["purchase_history"], recipient="jccu", purpose="delivery", consent=True)
     assert out.decision == "deny" and out.rules == ("demo:5",)
     assert out.would_permit_with_consent is False
@@ -93,13 +93,29 @@ def test_4_prohibitions_win_over_every_grant():
 
 def test_4_prohibition_yields_to_its_own_exception_only():
     rs = policy("purchase history may be shared with jccu for delivery   [g]\n"
-                "purchase history must not be shared with jccu unless consent   [p]\n"
+                "purchase history must not be disclosed to jccu unless consent   [p]\n"
                 "honour legal exceptions: by law   [h]\n")
     sc = dict(action="share", data=["purchase_history"], recipient="jccu", purpose="delivery")
     assert d(rs, **sc).decision == "deny"
     assert d(rs, **sc, exception="by_law").decision == "deny"  # not this prohibition's exception
     with_consent = d(rs, **sc, consent=True)
     assert with_consent.decision == "permit" and with_consent.basis == "joint_use"
+
+
+def test_4_a_bar_on_one_act_of_sharing_stops_that_act_only():
+    """`shared with`, `entrusted to`, `provided to` mean the same act in a bar as in a grant
+    (docs/semantics.md §5.1): a bar on joint use stops the joint use and lets a provision with
+    consent through; a bar on provision lets the joint use through."""
+    joint = policy("purchase history may be shared with jccu for delivery   [g]\n"
+                   "purchase history must not be shared with jccu   [p]\n")
+    sc = dict(action="share", data=["purchase_history"], recipient="jccu", purpose="delivery")
+    assert (d(joint, **sc).decision, d(joint, **sc).rules) == ("deny", ("demo:5",))
+    with_consent = d(joint, **sc, consent=True)  # a provision with consent (APPI Art. 27(1))
+    assert with_consent.decision == "permit" and with_consent.basis == "consent"
+    provision = policy("purchase history may be shared with jccu for delivery   [g]\n"
+                       "purchase history must not be provided to jccu   [p]\n")
+    assert (d(provision, **sc).decision, d(provision, **sc).basis) == ("permit", "joint_use")
+    assert d(provision, **{**sc, "purpose": "survey"}, consent=True).rules == ("demo:5",)
 
 
 def test_4_prohibition_on_a_part_denies_the_whole():

@@ -23,7 +23,7 @@ from coopcheck.core.frozen import FrozenMap
 from coopcheck.core.loader import LoadedModule
 from coopcheck.core.desugar import desugar
 from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, RuleKind, Verb
-from coopcheck.core.ruleset import VERB_ACTIONS, CompiledRule, Ruleset
+from coopcheck.core.ruleset import GERUND_ACTIONS, VERB_ACTIONS, CompiledRule, Ruleset
 from coopcheck.core.vocabulary import KIND_NAMES, TermInfo, UnknownTerm, Vocabulary
 
 #: Metadata keys a policy may set.
@@ -71,9 +71,27 @@ class _Compiler:
                            "a term's parent must be of the same kind")
                 parent = None
             terms[tid] = TermInfo(tid, d.kind, parent, d.label, d.aliases)
+        own = self._own_cooperative(decls)
+        if own is not None:
+            terms[own.id] = own
         self._break_cycles(terms, decls)
         self._limit_depth(terms, decls)
         return Vocabulary.build(terms)
+
+    def _own_cooperative(self, decls: dict[str, ast.Declaration]) -> TermInfo | None:
+        """The co-op a policy's ``policy ID`` header names, declared by that header when no
+        ``cooperative`` declaration names it (a new co-op needs none: docs/language.md), labelled
+        with the policy's ``name:``."""
+        top = self.modules[-1].module if self.modules else None
+        header = top.header if top is not None else None
+        if not isinstance(header, ast.PolicyHeader) or header.coop.quoted:
+            return None
+        key = header.coop.key
+        if key in decls or not key:
+            return None
+        names = [m.values[0] for m in top.of_type(ast.Meta) if m.key == "name" and m.values]
+        shorts = tuple(m.values[0] for m in top.of_type(ast.Meta) if m.key == "short name" and m.values)
+        return TermInfo(key, "coop", None, names[0] if names else None, shorts)
 
     def _break_cycles(self, terms: dict[str, TermInfo], decls: dict[str, ast.Declaration]) -> None:
         """E205 for each cycle of `is` links, at the link of the cycle's first-declared term,
@@ -219,6 +237,10 @@ class _Compiler:
         if declared and not isinstance(node, ast.Grant):
             self.error("E308", "`any declared purpose` can only be granted", node.purposes.span,
                        "a closed list, prohibition or requirement names its purposes (or `any purpose`)")
+        if node.verb == Verb.DISCLOSE and isinstance(node, (ast.Grant, ast.ClosedGrant)):
+            self.error("E310", "`disclosed to` names no legal act a co-op can rely on", node.span,
+                       "grant the act itself: `shared with` (joint use), `entrusted to` (entrustment) or "
+                       "`provided to` (third-party provision); `disclosed to` is for bars")
         if isinstance(node, ast.Grant):
             conds = self.conditions(node.conditions)
             if node.verb == "provide" and not conds:
@@ -248,8 +270,8 @@ class _Compiler:
                                 recipients=self.overlap(recipients), purposes=self.overlap(purposes),
                                 written=written, exceptions=self.conditions(node.exceptions), **common)
         else:  # Requirement
-            rule = CompiledRule(kind=RuleKind.REQUIREMENT, verb=node.action,
-                                actions=frozenset({node.action}),
+            rule = CompiledRule(kind=RuleKind.REQUIREMENT, verb=node.verb,
+                                actions=GERUND_ACTIONS[node.verb],
                                 items=self.overlap(items), subjects=self.overlap(subjects),
                                 recipients=self.overlap(recipients), purposes=self.overlap(purposes),
                                 written=written, needs=tuple(dict.fromkeys(node.needs)),

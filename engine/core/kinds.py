@@ -31,16 +31,22 @@ class RuleKind(Kind):
 
 
 class Verb(Kind):
-    """The legal act a statement's verb names (docs/semantics.md §3.1)."""
+    """The legal act a statement's verb names, the same in every kind of statement
+    (docs/semantics.md §3.1)."""
 
-    USE = "use"
-    COLLECT = "collect"
-    PUBLISH = "publish"
-    JOINT_USE = "joint_use"  #: `shared with` in a grant: joint use, APPI Art. 27(5)(iii)
-    ENTRUST = "entrust"  #: `entrusted to`: entrustment, APPI Art. 27(5)(i)
-    PROVIDE = "provide"  #: `provided to`: provision to a third party, APPI Art. 27(1)
-    SHARE = "share"  #: any sharing (in a prohibition or requirement)
+    USE = "use"  #: `used`, `using`
+    COLLECT = "collect"  #: `collected`, `collecting`
+    PUBLISH = "publish"  #: `published`, `publishing`
+    JOINT_USE = "joint_use"  #: `shared with`, `sharing`: joint use, APPI Art. 27(5)(iii)
+    ENTRUST = "entrust"  #: `entrusted to`, `entrusting`: entrustment, APPI Art. 27(5)(i)
+    PROVIDE = "provide"  #: `provided to`, `providing`: provision to a third party, APPI Art. 27(1)
+    DISCLOSE = "disclose"  #: `disclosed to`, `disclosing`: any disclosure at all (bars only)
     ANY = "any"  #: an `honour` line speaks of every action
+
+
+#: The three legal acts by which data is handed to a recipient (APPI Art. 27(1), 27(5)(i),
+#: 27(5)(iii)): a bar written with one of them stops that act and no other (§5.1).
+SHARING_ACTS = frozenset({Verb.JOINT_USE, Verb.ENTRUST, Verb.PROVIDE})
 
 
 class Action(Kind):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from attrs import field, frozen
 
 from coopcheck.core.frozen import FrozenMap
-from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, RuleKind, Verb
+from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, SHARING_ACTS, Action, RuleKind, Verb
 from coopcheck.core.vocabulary import Vocabulary
 
-__all__ = ["CompiledRule", "Ruleset", "VERB_ACTIONS", "CONSENT", "ANY_EXCEPTION"]
+__all__ = ["CompiledRule", "Ruleset", "VERB_ACTIONS", "GERUND_ACTIONS", "CONSENT", "ANY_EXCEPTION"]
 
 #: Which scenario actions each rule verb speaks about. A purpose of use also governs
 #: collection (data is collected only for a declared purpose: docs/semantics.md §3.1).
@@ -25,8 +25,11 @@ VERB_ACTIONS = {
     Verb.JOINT_USE: frozenset({Action.SHARE}),
     Verb.ENTRUST: frozenset({Action.SHARE}),
     Verb.PROVIDE: frozenset({Action.SHARE}),
-    Verb.SHARE: frozenset({Action.SHARE}),
+    Verb.DISCLOSE: frozenset({Action.SHARE, Action.PUBLISH}),  # publication discloses to everyone
 }
+#: Which actions a requirement's gerund speaks about: the same, except that ``using`` is
+#: about use alone (a requirement binds only the act it names: docs/semantics.md §3.4).
+GERUND_ACTIONS = {**VERB_ACTIONS, Verb.USE: frozenset({Action.USE})}
 
 
 @frozen
@@ -60,6 +63,14 @@ class CompiledRule:
     module: str = ""
     line: int = 0
     file: str | None = field(default=None, eq=False)  # the rule file, as shown in messages
+
+    @property
+    def acts(self) -> frozenset | None:
+        """The one legal act of sharing a bar (or consent requirement) written with ``shared
+        with``, ``entrusted to`` or ``provided to`` stops — a share that rests on another act
+        passes it; None when it stops every act of the actions it speaks about
+        (docs/semantics.md §5.1)."""
+        return frozenset({self.verb}) if self.verb in SHARING_ACTS else None
 
     @property
     def is_bar(self) -> bool:

@@ -9,9 +9,10 @@ grant that gives a basis, a notice that adds its obligation, or a rule that miss
 parts of the scenario that fall outside it.
 
 :func:`combine` — the **authorizer** — takes the matches of the rules indexed for the item and
-applies the decision procedure: a blocking bar denies (no grant overrides it); otherwise the
-best basis in :data:`~coopcheck.core.kinds.BASIS_ORDER` permits; otherwise deny (fail closed),
-with the grants that came closest.
+applies the decision procedure: a blocking bar denies (no grant overrides it) — a bar written
+with one legal act of sharing (``must not be provided to``) blocks only the grants of that act;
+otherwise the best basis in :data:`~coopcheck.core.kinds.BASIS_ORDER` permits; otherwise deny
+(fail closed), with the grants that came closest.
 
 Everything that needs to know what a rule means — :func:`decide_item` (the specification the
 decision tables cache), explanations, the lint analyses, the exact diff — calls these functions;
@@ -25,13 +26,13 @@ from typing import Iterable, Iterator
 from attrs import frozen
 
 from coopcheck.core.decision import ItemDecision, Reason
-from coopcheck.core.kinds import (ANY_EXCEPTION, BASIS_ORDER, BASIS_RANK, CONSENT, WRITTEN_KEY, Action, Basis,
-                                  Dimension, Effect, RuleKind, Standing, Verb)
+from coopcheck.core.kinds import (ANY_EXCEPTION, BASIS_ORDER, BASIS_RANK, CONSENT, SHARING_ACTS, WRITTEN_KEY,
+                                  Action, Basis, Dimension, Effect, RuleKind, Standing, Verb)
 from coopcheck.core.ruleset import CompiledRule, Ruleset
 from coopcheck.core.scenario import Scenario
 
 #: Verbs of grants that speak of giving data to a recipient.
-SHARE_VERBS = frozenset({Verb.JOINT_USE, Verb.ENTRUST, Verb.PROVIDE})
+SHARE_VERBS = SHARING_ACTS
 #: The basis an unconditional grant of each verb gives (a provision rests on consent).
 VERB_BASIS = {Verb.USE: Basis.PURPOSE, Verb.COLLECT: Basis.PURPOSE, Verb.PUBLISH: Basis.PURPOSE,
               Verb.JOINT_USE: Basis.JOINT_USE, Verb.ENTRUST: Basis.ENTRUSTMENT, Verb.PROVIDE: Basis.CONSENT}
@@ -278,8 +279,8 @@ def matches(ruleset: Ruleset, sc: Scenario, item: str) -> tuple[list[Match], lis
     exceptions and notices (rules that do not apply are left out of bars and notices)."""
     key = (sc.action, sc.subject, item)
     bars = [m for m in (match_bar(r, ruleset, sc) for r in ruleset.bar_index.get(key, ())) if m.applies]
-    if any(m.standing == Standing.BLOCKS for m in bars):
-        return bars, [], [], []
+    if any(m.standing == Standing.BLOCKS and m.rule.acts is None for m in bars):
+        return bars, [], [], []  # nothing can pass a bar on every act
     grants = [match_grant(r, ruleset, sc, item) for r in ruleset.grant_index.get(key, ())]
     honour = [match_honour(r, sc) for r in ruleset.honoured.get(sc.exception, ())] if sc.exception else []
     notices = [m for m in (match_notice(r, sc) for r in ruleset.notice_index.get(key, ())) if m.applies]
@@ -295,13 +296,20 @@ def combine(ruleset: Ruleset, sc: Scenario, item: str, bars: list[Match], grants
     denies; otherwise the best basis permits, with the obligations of the deciding grants, the
     requirements met and the notices; otherwise deny, saying what was missing."""
     blocking = [m for m in bars if m.standing == Standing.BLOCKS]
-    if blocking:
-        reasons = tuple(_blocking_reason(m, item) for m in blocking)
-        rules = [m.rule for m in blocking]
-        return ItemDecision(item, Effect.DENY, Basis.NONE, tuple(r.id for r in rules), citations(rules), (), reasons)
-    lifted = [m.rule for m in bars if m.standing == Standing.LIFTED]
-    excused = [m.rule for m in bars if m.standing == Standing.EXCUSED]
     granting = [m for m in grants + honour if m.standing == Standing.GRANTS]
+    if blocking:
+        # a bar on one act of sharing lets through a share that rests on another (§5.1)
+        if all(m.rule.acts is not None for m in blocking):
+            barred = frozenset().union(*(m.rule.acts for m in blocking))
+            granting = [m for m in granting if act_of(m, sc) not in barred]
+        if any(m.rule.acts is None for m in blocking) or not granting:
+            reasons = tuple(_blocking_reason(m, item) for m in blocking)
+            rules = [m.rule for m in blocking]
+            return ItemDecision(item, Effect.DENY, Basis.NONE, tuple(r.id for r in rules), citations(rules), (),
+                                reasons)
+    if any(opened_by_legal_exception(m) for m in bars):
+        # outside a closed list that a legal exception opened, only that exception permits (§3.2)
+        granting = [m for m in granting if m.basis == Basis.LEGAL_EXCEPTION]
     if not granting:
         reasons = [Reason("no_grant", item)]
         if sc.exception and not honour:
@@ -311,7 +319,14 @@ def combine(ruleset: Ruleset, sc: Scenario, item: str, bars: list[Match], grants
         return ItemDecision(item, Effect.DENY, Basis.NONE, (), (), (), tuple(reasons))
     best = min(BASIS_RANK[m.basis] for m in granting)
     reported = BASIS_ORDER[best]
-    deciding = [m.rule for m in granting if BASIS_RANK[m.basis] == best]
+    chosen = [m for m in granting if BASIS_RANK[m.basis] == best]
+    deciding = [m.rule for m in chosen]
+    acts = {act_of(m, sc) for m in chosen}
+    # a requirement or notice written with one act of sharing speaks only of that act
+    bars = [m for m in bars if m.rule.acts is None or m.rule.acts & acts]
+    notices = [m for m in notices if m.rule.acts is None or m.rule.acts & acts]
+    lifted = [m.rule for m in bars if m.standing == Standing.LIFTED]
+    excused = [m.rule for m in bars if m.standing == Standing.EXCUSED]
     basis = reported
     if sc.action == Action.COLLECT and basis == Basis.PURPOSE and (lifted or excused):
         # a requirement had to be met: what met it made the collection lawful
@@ -328,6 +343,22 @@ def combine(ruleset: Ruleset, sc: Scenario, item: str, bars: list[Match], grants
     used = list({r.id: r for r in deciding + lifted + excused + noticed}.values())
     return ItemDecision(item, Effect.PERMIT, basis, tuple(r.id for r in used), citations(used),
                         tuple(sorted(set(obligations))), tuple(reasons))
+
+
+def opened_by_legal_exception(m: Match) -> bool:
+    """Whether a closed list stands aside for a legal exception alone (not for consent): what
+    falls outside the list is then permitted on that exception, not on the grants the list
+    closes (docs/semantics.md §3.2)."""
+    return (m.standing == Standing.EXCEPTED and m.rule.kind == RuleKind.CLOSED
+            and not any(held for code, held in m.exceptions if code == CONSENT))
+
+
+def act_of(m: Match, sc: Scenario) -> Verb:
+    """The legal act a granting match rests on: its grant's verb; for an honoured legal
+    exception, on a share, third-party provision (the exceptions of APPI Art. 27(1))."""
+    if m.rule.kind == RuleKind.HONOUR:
+        return Verb.PROVIDE if sc.action == Action.SHARE else Verb.ANY
+    return m.rule.verb
 
 
 def _blocking_reason(m: Match, item: str) -> Reason:

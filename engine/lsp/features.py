@@ -413,7 +413,7 @@ _SPECIAL = {"ANY_PURPOSE": ("any purpose",), "DECLARED_PURPOSE": ("any declared 
             "ANY_SUBJECT": ("anyone",), "ANY_RECIPIENT": ("anyone",), "EFFECT": ("permit", "deny"),
             "COMMA_OBLIGING": ("obliging",), "COMMA_MANAGED": ("managed",)}
 #: Keywords that begin a phrase, offered whole as well.
-_PHRASES = {"may": ("may be", "may only be"), "must": ("must not be",), "legal": ("legal exceptions:",),
+_PHRASES = {"may": ("may be", "may only be", "may not be"), "must": ("must not be",), "legal": ("legal exceptions:",),
             "managed": ("managed by",), "provided": ("provided that",)}
 #: The kinds of term a keyword before a term asks for (see :func:`_wanted_kinds`).
 _AFTER = {"for": ("purpose",), "with": ("party",), "to": ("party",), "of": ("subject",),
@@ -421,7 +421,7 @@ _AFTER = {"for": ("purpose",), "with": ("party",), "to": ("party",), "of": ("sub
           "obliging": ("obligation",), "claiming": ("exception",), "exceptions": ("exception",),
           "exception": ("exception",), "use": ("item",), "collect": ("item",), "share": ("item",),
           "publish": ("item",), "using": ("item",), "collecting": ("item",), "sharing": ("item",),
-          "publishing": ("item",), "policy": ("coop",), "by": ("coop", "party")}
+          "publishing": ("item",), "entrusting": ("item",), "providing": ("item",), "disclosing": ("item",), "policy": ("coop",), "by": ("coop", "party")}
 _DECLARED_KINDS = {"item": "item", "party": "party", "purpose": "purpose", "subject": "subject",
                    "exception": "exception", "obligation": "obligation", "cooperative": "coop"}
 

@@ -18,7 +18,7 @@ KIND_WORDS = {RuleKind.GRANT: "grant", RuleKind.CLOSED: "closed list", RuleKind.
 VERB_WORDS = {Verb.USE: "use for a declared purpose (APPI Art. 17-18)", Verb.COLLECT: "collection (APPI Art. 20)",
               Verb.PUBLISH: "publication", Verb.JOINT_USE: "joint use (APPI Art. 27(5)(iii))",
               Verb.ENTRUST: "entrustment (APPI Art. 27(5)(i))",
-              Verb.PROVIDE: "provision to a third party (APPI Art. 27(1))", Verb.SHARE: "any sharing",
+              Verb.PROVIDE: "provision to a third party (APPI Art. 27(1))", Verb.DISCLOSE: "any disclosure (joint use, entrustment, provision or publication)",
               Verb.ANY: "any handling"}
 
 

@@ -234,11 +234,11 @@ def fill_template(template: str, decision, lang: str, item, value) -> str:
 
 RULE_WORDS = {
     "en": {"use": "purpose of use", "collect": "collection", "publish": "publication", "joint_use": "joint use",
-           "entrust": "entrustment", "provide": "third-party provision", "share": "sharing",
+           "entrust": "entrustment", "provide": "third-party provision", "disclose": "any disclosure",
            "closed": "closed list", "prohibition": "prohibition", "consent_requirement": "consent requirement",
            "notice_requirement": "notice requirement", "honour": "honoured legal exceptions"},
     "ja": {"use": "利用目的", "collect": "取得", "publish": "掲載・公表", "joint_use": "共同利用",
-           "entrust": "委託", "provide": "第三者提供", "share": "提供", "closed": "限定列挙",
+           "entrust": "委託", "provide": "第三者提供", "disclose": "開示・提供全般", "closed": "限定列挙",
            "prohibition": "禁止", "consent_requirement": "同意要件", "notice_requirement": "通知要件",
            "honour": "援用する法令上の例外"},
 }

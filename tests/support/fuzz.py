@@ -1503,7 +1503,7 @@ _TEMPLATES = (
     "using {items} of {subjects} requires notice",
     "honour legal exceptions: {exceptions}",
     "{items} may be published for {purposes} provided that consent is given",
-    "{items} of anyone may be used for any purpose provided that consent",
+    "{items} of anyone may be used for any purpose provided that consent is given",
 )
 
 

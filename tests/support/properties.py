@@ -25,10 +25,13 @@ from coopcheck.dsl import ast
 from coopcheck.dsl.errors import CoopcheckError
 
 from .engines import Engine
-from .strategies import (SHARE_VERBS, VERB_ACTIONS, GenPolicy, grants, labels_of, policies, prohibitions,
+from .strategies import (GERUND_ACTIONS, SHARE_VERBS, VERB_ACTIONS, GenPolicy, grants, labels_of, policies, prohibitions,
                          scenarios_for, term_id)
 
-_ACTION_VERBS = {"use": ("use",), "collect": ("collect",), "publish": ("publish",), "share": SHARE_VERBS}
+#: The prohibition verbs that stop every act of an action (a bar on one act of sharing stops
+#: only that act: :func:`matching_act_prohibition_stops_its_act`).
+_ACTION_VERBS = {"use": ("use",), "collect": ("collect",), "publish": ("publish", "disclose"),
+                 "share": ("disclose",)}
 
 
 # ---- scenarios and answers -------------------------------------------------------------------------
@@ -127,17 +130,19 @@ def holds(policy: GenPolicy, condition: ast.Condition, case: Case) -> bool:
 
 
 def _excepted(policy: GenPolicy, rule, case: Case) -> bool:
+    if isinstance(rule, ast.ClosedGrant) and holds(policy, ast.Condition("any_exception"), case):
+        return True  # a closed list yields to the honoured legal exceptions (docs/semantics.md §3.2)
     return any(holds(policy, c, case) for c in rule.exceptions)
 
 
 def _acts(rule, case: Case) -> bool:
     if isinstance(rule, ast.Requirement):
-        return case.action == rule.action
+        return case.action in GERUND_ACTIONS[rule.verb]
     return case.action in VERB_ACTIONS[rule.verb]
 
 
 def _grant_subjects(rule) -> tuple[str, ...] | None:
-    return ("member",) if rule.subjects is None else None  # a grant without `of` is about members
+    return ("member",) if rule.subjects is None else None  # a statement without `of` is about members
 
 
 def bar_blocks(policy: GenPolicy, rule, case: Case, item: str) -> bool:
@@ -146,7 +151,7 @@ def bar_blocks(policy: GenPolicy, rule, case: Case, item: str) -> bool:
     case's and none of whose exceptions holds."""
     if isinstance(rule, ast.Prohibition):
         return (_acts(rule, case) and overlaps(policy, rule.items, item)
-                and overlaps(policy, rule.subjects, case.subject)
+                and overlaps(policy, rule.subjects, case.subject, _grant_subjects(rule))
                 and overlaps(policy, rule.recipients, case.recipient)
                 and overlaps(policy, rule.purposes, case.purpose) and not _excepted(policy, rule, case))
     if isinstance(rule, ast.ClosedGrant):
@@ -163,7 +168,8 @@ def bar_blocks(policy: GenPolicy, rule, case: Case, item: str) -> bool:
 
 def requirement_applies(policy: GenPolicy, rule: ast.Requirement, case: Case, item: str) -> bool:
     """Whether a requirement's action and terms overlap the case's."""
-    return (_acts(rule, case) and overlaps(policy, rule.items, item) and overlaps(policy, rule.subjects, case.subject)
+    return (_acts(rule, case) and overlaps(policy, rule.items, item)
+            and overlaps(policy, rule.subjects, case.subject, _grant_subjects(rule))
             and overlaps(policy, rule.recipients, case.recipient) and overlaps(policy, rule.purposes, case.purpose))
 
 
@@ -225,8 +231,10 @@ def _overlapping(policy: GenPolicy, value: str) -> tuple[str, ...]:
 
 
 @st.composite
-def matching_prohibitions(draw, policy: GenPolicy, scenario: dict, item: str) -> ast.Prohibition:
-    """A prohibition that matches ``item`` in ``scenario`` and none of whose exceptions holds."""
+def matching_prohibitions(draw, policy: GenPolicy, scenario: dict, item: str,
+                          verbs: tuple[str, ...] | None = None) -> ast.Prohibition:
+    """A prohibition that matches ``item`` in ``scenario`` and none of whose exceptions holds,
+    with a verb of ``verbs`` (default: one that stops every act of the scenario's action)."""
     case = Case.of(scenario)
 
     def one(value):
@@ -239,12 +247,15 @@ def matching_prohibitions(draw, policy: GenPolicy, scenario: dict, item: str) ->
     if case.exception is None or case.exception not in honoured(policy):
         failing.append(ast.Condition("any_exception"))
     failing += [ast.Condition("exception", ast.Term(e)) for e in policy.terms["exception"] if e != case.exception]
-    verb = draw(st.sampled_from(_ACTION_VERBS[case.action]))
+    verb = draw(st.sampled_from(verbs or _ACTION_VERBS[case.action]))
+    # a statement without `of` is about members (docs/semantics.md §4.1)
+    unsaid = (None,) if case.subject in policy.descendants("member") else ()
     return ast.Prohibition(
         verb=verb,
         items=one(item),
-        subjects=draw(st.sampled_from((None, anyone, one(case.subject)))),
-        recipients=draw(st.sampled_from((anyone, one(case.recipient)))) if verb in SHARE_VERBS else None,
+        subjects=draw(st.sampled_from(unsaid + (anyone, one(case.subject)))),
+        recipients=(draw(st.sampled_from((anyone, one(case.recipient)))) if case.recipient else anyone)
+        if verb in SHARE_VERBS + ("disclose",) else None,
         purposes=draw(st.sampled_from((None, anyone, one(case.purpose)))),
         exceptions=tuple(draw(st.lists(st.sampled_from(failing), max_size=2, unique=True))) if failing else (),
     )
@@ -411,6 +422,39 @@ def matching_prohibition_denies(engine: Engine, data) -> None:
         f"{rule_id} is not among the deciding rules of `{item}`: {outcome(d)}\n{show(bigger, scenario)}")
 
 
+def matching_act_prohibition_stops_its_act(engine: Engine, data) -> None:
+    """A prohibition written with one legal act of sharing (``shared with``, ``entrusted to``,
+    ``provided to``) that matches a share and none of whose exceptions holds stops that act:
+    the item is either denied, with the prohibition among its deciding rules, or permitted by
+    grants of another act only (never by a grant of the barred act, nor — for provision — by
+    an honoured legal exception)."""
+    policy = data.draw(policies(), label="policy")
+    scenario = data.draw(scenarios_for(policy), label="scenario")
+    if scenario["action"] != "share":
+        scenario = {**scenario, "action": "share",
+                    "recipient": data.draw(st.sampled_from(policy.terms["party"]), label="recipient")}
+    item = data.draw(st.sampled_from(scenario["data"]), label="item")
+    ban = data.draw(matching_prohibitions(policy, scenario, item, SHARE_VERBS), label="prohibition")
+    at = data.draw(st.integers(0, len(policy.rules)), label="at")
+    bigger = policy.with_rule(ban, at)
+    d = engine.decide(engine.compile(bigger.text), scenario)
+    rule_id = f"gen:{bigger.rule_lines[at]}"
+    found = next((i for i in d.items if i.item == item), None)
+    assert found is not None, f"no decision for `{item}`: {outcome(d)}\n{show(bigger, scenario)}"
+    if found.decision == "deny":
+        assert rule_id in found.rules, f"{rule_id} is not among the deciding rules of `{item}`: " \
+                                       f"{outcome(d)}\n{show(bigger, scenario)}"
+        return
+    for rid in (r for r in found.rules if r.startswith("gen:")):
+        rule = bigger.rule_by_id(rid)
+        assert not (isinstance(rule, (ast.Grant, ast.ClosedGrant)) and rule.verb == ban.verb), (
+            f"{rid} permits by the act the prohibition on line {bigger.rule_lines[at]} bars: "
+            f"{outcome(d)}\n{show(bigger, scenario)}")
+        assert not (isinstance(rule, ast.Honour) and ban.verb == "provide"), (
+            f"{rid} permits a provision the prohibition on line {bigger.rule_lines[at]} bars: "
+            f"{outcome(d)}\n{show(bigger, scenario)}")
+
+
 def consent_never_turns_permit_into_deny(engine: Engine, data) -> None:
     """A scenario permitted without consent is still permitted with consent."""
     policy = data.draw(policies(), label="policy")
@@ -551,6 +595,7 @@ PROPERTIES: dict[str, Callable[[Engine, object], None]] = {
         empty_rule_set_denies_everything, errors_never_permit, same_input_same_decision,
         rule_order_does_not_matter, adding_grant_never_turns_permit_into_deny,
         adding_prohibition_never_turns_deny_into_permit, matching_prohibition_denies,
+        matching_act_prohibition_stops_its_act,
         consent_never_turns_permit_into_deny, several_items_permitted_iff_each_is,
         permit_holds_for_descendants, deciding_rules_match, consent_hint_is_truthful, basis_holds)
 }

@@ -22,11 +22,16 @@ BASIS_ORDER = ("purpose", "joint_use", "entrustment", "legal_exception", "consen
 #: The basis each grant verb gives when it holds without conditions.
 VERB_BASIS = {"use": "purpose", "collect": "purpose", "publish": "purpose",
               "joint_use": "joint_use", "entrust": "entrustment", "provide": "consent"}
+#: The three legal acts of handing data over; a bar written with one stops only that act.
 SHARE_VERBS = ("joint_use", "entrust", "provide")
 #: The scenario actions a grant, closed list or prohibition speaks about: a purpose of use
-#: also governs collection, and every verb with recipients is about sharing.
+#: also governs collection, every verb with recipients is about sharing, and any disclosure
+#: includes publication.
 VERB_ACTIONS = {"use": ("use", "collect"), "collect": ("collect",), "publish": ("publish",),
-                "joint_use": ("share",), "entrust": ("share",), "provide": ("share",)}
+                "joint_use": ("share",), "entrust": ("share",), "provide": ("share",),
+                "disclose": ("share", "publish")}
+#: The actions a requirement's gerund speaks about: ``using`` is about use alone.
+GERUND_ACTIONS = {**VERB_ACTIONS, "use": ("use",)}
 
 
 @frozen
@@ -35,7 +40,7 @@ class RefRule:
 
     id: str  # module:line, the engine's scheme
     kind: str  # grant | closed | prohibition | requirement | honour
-    verb: str  # grant verb, or the gerund's action for a requirement
+    verb: str  # the legal act its verb or gerund names
     items: tuple | None = None
     subjects: tuple | None = None
     recipients: tuple | None = None
@@ -49,7 +54,7 @@ class RefRule:
 
     def speaks_about(self, action: str) -> bool:
         """Whether the rule is about ``action`` (a requirement names its action itself)."""
-        return action == self.verb if self.kind == "requirement" else action in VERB_ACTIONS[self.verb]
+        return action in (GERUND_ACTIONS if self.kind == "requirement" else VERB_ACTIONS)[self.verb]
 
 
 @frozen
@@ -144,18 +149,21 @@ def _rule(node, rule_id: str, resolve) -> RefRule:
     if isinstance(node, ast.Honour):
         return RefRule(rule_id, "honour", "any", honours=tuple(resolve(t, "exception") for t in node.exceptions))
     subjects = ids(node.subjects, "subject")
-    if node.subjects is None and isinstance(node, (ast.Grant, ast.ClosedGrant)):
-        subjects = ("member",)  # a grant without a subject is about members (docs/semantics.md §4.1)
+    if node.subjects is None:
+        subjects = ("member",)  # a statement without a subject is about members (docs/semantics.md §4.1)
     common = dict(items=ids(node.items, "item"), subjects=subjects,
                   recipients=ids(node.recipients, "party"), purposes=ids(node.purposes, "purpose"),
                   declared=bool(node.purposes is not None and node.purposes.declared))
     if isinstance(node, ast.Requirement):
-        return RefRule(rule_id, "requirement", node.action, needs=node.needs,
+        return RefRule(rule_id, "requirement", node.verb, needs=node.needs,
                        exceptions=codes(node.exceptions), **common)
     kind = {ast.Grant: "grant", ast.ClosedGrant: "closed", ast.Prohibition: "prohibition"}[type(node)]
+    exceptions = () if kind == "grant" else codes(node.exceptions)
+    if kind == "closed" and "*" not in exceptions:
+        exceptions += ("*",)  # a closed list yields to the honoured legal exceptions (§3.2)
     return RefRule(rule_id, kind, node.verb,
                    conditions=codes(node.conditions) if kind == "grant" else (),
-                   exceptions=() if kind == "grant" else codes(node.exceptions),
+                   exceptions=exceptions,
                    obligations=tuple(resolve(t, "obligation") for t in getattr(node, "obligations", ())),
                    **common)
 
@@ -223,26 +231,51 @@ def reference_decide(ref: RefPolicy, scenario: Mapping[str, Any]) -> RefDecision
 def _decide_item(policy, sc: _Scenario, item: str) -> tuple[RefItem, frozenset]:
     """One item and its obligations: bars, then grants and honoured legal exceptions, then
     default deny."""
-    # 1. Bars: any that stands denies, whatever grants exist.
+    # 1. Bars: one on every act denies, whatever grants exist; one written with a single act
+    #    of sharing (joint use, entrustment, provision) stops the grants of that act only.
     blocking, lifted, excused = _bars(policy, sc, item)
-    if blocking:
-        return RefItem(item, "deny", "none", frozenset(r.id for r in blocking)), frozenset()
+    deny = RefItem(item, "deny", "none", frozenset(r.id for r in blocking)), frozenset()
+    if any(r.verb not in SHARE_VERBS for r in blocking):
+        return deny
     # 2. Grants: the first basis in BASIS_ORDER, with every rule that gives it.
     found = [(_grant_basis(policy, r, sc, item), r) for r in policy.rules]
     found += [("legal_exception", r) for r in _honoured(policy, sc.exception)]
-    found = [(basis, r) for basis, r in found if basis is not None]
+    found = [(basis, r) for basis, r in found if basis is not None and _act(r, sc) not in
+             {b.verb for b in blocking}]
+    if _opened_by_legal_exception(policy, sc, item):  # only that exception permits outside the list
+        found = [(basis, r) for basis, r in found if basis == "legal_exception"]
     # 3. Default deny.
     if not found:
-        return RefItem(item, "deny", "none", frozenset()), frozenset()
+        return deny
     basis = min((b for b, _ in found), key=BASIS_ORDER.index)
     deciding = [r for b, r in found if b == basis]
+    acts = {_act(r, sc) for r in deciding}
+    lifted = [r for r in lifted if r.verb not in SHARE_VERBS or r.verb in acts]
+    excused = [r for r in excused if r.verb not in SHARE_VERBS or r.verb in acts]
     if sc.action == "collect" and basis == "purpose" and (lifted or excused):
         basis = "consent" if lifted else "legal_exception"  # what met the requirement
-    notices = [r for r in policy.rules if _notice(policy, r, sc, item)]
+    notices = [r for r in policy.rules if _notice(policy, r, sc, item)
+               and (r.verb not in SHARE_VERBS or r.verb in acts)]
     rules = deciding + lifted + excused + notices
     obligations = {o for r in deciding for o in r.obligations}
     obligations |= {"notify_purpose" for r in rules if r.kind == "requirement" and "notice" in r.needs}
     return RefItem(item, "permit", basis, frozenset(r.id for r in rules)), frozenset(obligations)
+
+
+def _opened_by_legal_exception(policy, sc: _Scenario, item: str) -> bool:
+    """Whether a closed list the scenario falls outside of stands aside for a legal exception,
+    consent not being one of its exceptions that holds (docs/semantics.md §3.2)."""
+    return any(r.kind == "closed" and _bar_matches(policy, r, sc, item)
+               and any(_holds(policy, e, sc) for e in r.exceptions)
+               and not ("consent" in r.exceptions and sc.consent) for r in policy.rules)
+
+
+def _act(rule: RefRule, sc: _Scenario) -> str:
+    """The legal act a permit rests on: the grant's verb; for an honoured legal exception on a
+    share, third-party provision (APPI Art. 27(1) lists the exceptions to its consent)."""
+    if rule.kind == "honour":
+        return "provide" if sc.action == "share" else "any"
+    return rule.verb
 
 
 # ---- step 1: bars --------------------------------------------------------------------------

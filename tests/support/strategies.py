@@ -28,12 +28,19 @@ HIERARCHICAL = ("item", "party", "purpose", "subject")
 #: Grant verbs (``coopcheck.dsl.ast.Grant.verb``) and the share verbs among them.
 VERBS = ("use", "collect", "publish", "joint_use", "entrust", "provide")
 SHARE_VERBS = ("joint_use", "entrust", "provide")
+#: Verbs of prohibitions and requirements: every grant verb, and any disclosure at all.
+BAR_VERBS = VERBS + ("disclose",)
+#: Verbs that take recipients.
+RECIPIENT_VERBS = SHARE_VERBS + ("disclose",)
 #: Scenario actions.
 ACTIONS = ("use", "collect", "share", "publish")
 #: The scenario actions each rule verb speaks about (language.md: "a purpose of use also
 #: governs collection"; shared with / entrusted to / provided to all speak about sharing).
 VERB_ACTIONS = {"use": ("use", "collect"), "collect": ("collect",), "publish": ("publish",),
-                "joint_use": ("share",), "entrust": ("share",), "provide": ("share",)}
+                "joint_use": ("share",), "entrust": ("share",), "provide": ("share",),
+                "disclose": ("share", "publish")}
+#: The actions a requirement's gerund speaks about (``using``: use alone).
+GERUND_ACTIONS = {**VERB_ACTIONS, "use": ("use",)}
 
 _PREFIX = {"item": "item", "party": "party", "purpose": "purpose", "subject": "subj",
            "exception": "exc", "obligation": "obl"}
@@ -45,8 +52,10 @@ _DECLARE = {"item": "data item", "party": "party", "purpose": "purpose", "subjec
 _SIZES = {"item": (1, 6), "party": (1, 4), "purpose": (1, 4), "subject": (0, 2),
           "exception": (0, 2), "obligation": (0, 2)}
 _VERB_PHRASE = {"use": "used", "collect": "collected", "publish": "published",
-                "joint_use": "shared with", "entrust": "entrusted to", "provide": "provided to"}
-_GERUND = {"use": "using", "collect": "collecting", "share": "sharing", "publish": "publishing"}
+                "joint_use": "shared with", "entrust": "entrusted to", "provide": "provided to",
+                "disclose": "disclosed to"}
+_GERUND = {"use": "using", "collect": "collecting", "publish": "publishing", "joint_use": "sharing",
+           "entrust": "entrusting", "provide": "providing", "disclose": "disclosing"}
 
 
 def term_id(kind: str, n: int) -> str:
@@ -244,7 +253,7 @@ class _Kit:
 
     def recipients_for(self, verb: str):
         """Recipients of a rule with ``verb``: a party list or anyone for the share verbs."""
-        return self.recipients if verb in SHARE_VERBS else st.none()
+        return self.recipients if verb in RECIPIENT_VERBS else st.none()
 
 
 @functools.lru_cache(maxsize=64)
@@ -297,9 +306,10 @@ def closed_grants(draw, terms, labels=None) -> ast.ClosedGrant:
 
 @st.composite
 def prohibitions(draw, terms, labels=None) -> ast.Prohibition:
-    """Prohibitions (``must not``) of every verb, with optional purposes and exceptions."""
+    """Prohibitions (``must not``) of every verb, any disclosure included, with optional
+    purposes and exceptions."""
     kit = _kit(terms, labels)
-    verb = draw(st.sampled_from(VERBS))
+    verb = draw(st.sampled_from(BAR_VERBS))
     return ast.Prohibition(
         verb=verb,
         items=draw(kit.selectors["item"]),
@@ -314,12 +324,12 @@ def prohibitions(draw, terms, labels=None) -> ast.Prohibition:
 def requirements(draw, terms, labels=None) -> ast.Requirement:
     """Consent and notice requirements (``collecting X requires consent``), with exceptions."""
     kit = _kit(terms, labels)
-    action = draw(st.sampled_from(ACTIONS))
-    recipients = draw(st.one_of(st.none(), kit.recipients)) if action == "share" else None
+    verb = draw(st.sampled_from(BAR_VERBS))
+    recipients = draw(st.one_of(st.none(), kit.recipients)) if verb in RECIPIENT_VERBS else None
     needs = draw(st.sampled_from((("consent",), ("consent",), ("notice",), ("consent", "notice"),
                                   ("notice", "consent"))))
     return ast.Requirement(
-        action=action,
+        verb=verb,
         items=draw(kit.selectors["item"]),
         subjects=draw(kit.subjects),
         recipients=recipients,
@@ -397,13 +407,14 @@ def scenarios_for(draw, policy: GenPolicy) -> dict:
         below = tuple(sorted({d for t in written for d in policy.descendants(t)}))
         return draw(st.sampled_from(written) | st.sampled_from(below), label=kind)
 
-    action = rule.action if isinstance(rule, ast.Requirement) else draw(st.sampled_from(VERB_ACTIONS[rule.verb]))
+    actions = GERUND_ACTIONS if isinstance(rule, ast.Requirement) else VERB_ACTIONS
+    action = draw(st.sampled_from(actions[rule.verb]))
     scenario["action"] = action
     item = below(rule.items, "item")
     others = [i for i in scenario["data"] if i != item][: draw(st.integers(0, 1))]
     scenario["data"] = [item] + others
     subject = below(rule.subjects, "subject")
-    if subject is None and rule.subjects is None and not isinstance(rule, (ast.Prohibition, ast.Requirement)):
+    if subject is None and rule.subjects is None:  # a statement without `of` is about members
         subject = draw(st.sampled_from(tuple(sorted(policy.descendants("member")))))
     if subject is not None:
         scenario["subject"] = subject
@@ -431,7 +442,7 @@ def _term_text(term: ast.Term) -> str:
 def _list_text(terms: Iterable[ast.Term], n: int) -> str:
     texts = [_term_text(t) for t in terms]
     if len(texts) == 2 and n % 2:
-        return " and ".join(texts)
+        return (" and ", " or ")[n % 4 // 2].join(texts)
     return ", ".join(texts)
 
 
@@ -461,35 +472,39 @@ def _purposes_text(sel: ast.Selector | None, n: int) -> str:
     return " for " + _list_text(sel.terms, n) + ("", " purposes", "", " purpose")[n % 4]
 
 
-def _condition_text(cond: ast.Condition, n: int) -> str:
+def _condition_text(cond: ast.Condition, n: int, clause: bool) -> str:
+    """One condition; ``clause``: as a `provided that` condition must be written."""
     if cond.kind == "consent":
-        return "consent is given" if n % 2 else "consent"
+        return "consent is given" if clause or n % 2 else "consent"
     if cond.kind == "any_exception":
-        return "a legal exception applies" if n % 3 == 2 else "a legal exception"
-    return _term_text(cond.term)
+        return "a legal exception applies" if clause or n % 3 == 2 else "a legal exception"
+    return _term_text(cond.term) + (" applies" if clause or n % 5 == 4 else "")
 
 
 def _conditions_text(keyword: str, conds: tuple[ast.Condition, ...], n: int) -> str:
     if not conds:
         return ""
-    return f" {keyword} " + " or ".join(_condition_text(c, n) for c in conds)
+    return f" {keyword} " + " or ".join(_condition_text(c, n, keyword == "provided that") for c in conds)
 
 
 def _verb_text(node, n: int) -> str:
     phrase = _VERB_PHRASE[node.verb]
-    if node.verb in SHARE_VERBS:
+    if node.verb in RECIPIENT_VERBS:
         verb, word = phrase.split()
         return verb + _recipients_text(node.recipients, word, n)
     return phrase
 
 
 def _tail(node, body: str, n: int, obligations: tuple[ast.Term, ...] = (), managed=None) -> str:
-    """Obligations, ``managed by`` and the citation, some on indented continuation lines."""
+    """Obligations and ``managed by`` (in either order: modifiers come in any order), then the
+    citation, some on indented continuation lines."""
+    parts = []
     if obligations:
         sep = ("\n    obliging ", ", obliging ", " obliging ")[n % 3]
-        body += sep + _list_text(obligations, n)
+        parts.append(sep + _list_text(obligations, n))
     if managed is not None:
-        body += (" managed by ", "\n\u3000managed by ")[n % 2] + _term_text(managed)
+        parts.append((" managed by ", "\n\u3000managed by ")[n % 2] + _term_text(managed))
+    body += "".join(reversed(parts) if n % 5 == 3 else parts)
     if node.citation is not None:
         body += ("   ", "\n    ", " ")[n % 3] + f"[{node.citation.text}]"
     return body
@@ -525,12 +540,12 @@ def render_statement(node, n: int = 0) -> str:
                 + _conditions_text("unless", node.exceptions, n))
         return _tail(node, body, n, node.obligations)
     if isinstance(node, ast.Prohibition):
-        body = (_list_text(node.items.terms, n) + _subjects_text(node.subjects, n) + " must not be "
+        body = (_list_text(node.items.terms, n) + _subjects_text(node.subjects, n) + (" must not be ", " may not be ")[n % 2]
                 + _verb_text(node, n) + _purposes_text(node.purposes, n)
                 + _conditions_text("unless", node.exceptions, n))
         return _tail(node, body, n)
     if isinstance(node, ast.Requirement):
-        body = (_GERUND[node.action] + " " + _list_text(node.items.terms, n) + _subjects_text(node.subjects, n)
+        body = (_GERUND[node.verb] + " " + _list_text(node.items.terms, n) + _subjects_text(node.subjects, n)
                 + _recipients_text(node.recipients, ("with", "to")[n % 2], n)
                 + _purposes_text(node.purposes, n) + " requires " + " and ".join(node.needs)
                 + _conditions_text("unless", node.exceptions, n))

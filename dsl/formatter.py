@@ -66,6 +66,8 @@ import bisect
 import re
 from typing import Iterator, Sequence
 
+from attrs import evolve
+
 from coopcheck.dsl import ast
 from coopcheck.dsl.layout import INDENT, Atom, Group, Line, Phrase, Pos, Shape, layout, line_text
 from coopcheck.dsl.parser import keyword_of_terminal, parse
@@ -90,8 +92,11 @@ _DATE_OR_NUMBER = re.compile(r"\d{4}-\d{2}-\d{2}|\d+")
 
 
 
-def format_text(text: str, name: str = "<string>") -> str:
+def format_text(text: str, name: str = "<string>", *, explicit_subjects: bool = False) -> str:
     """Parse rule-file text and return it in the canonical layout.
+
+    ``explicit_subjects``: write out the data subject a statement without ``of`` speaks of
+    (``of members``: docs/semantics.md §4.1), so the text says it.
 
     Raises :class:`~coopcheck.dsl.errors.CoopcheckError` (located syntax errors) if it does not parse.
 
@@ -101,7 +106,29 @@ def format_text(text: str, name: str = "<string>") -> str:
     """
     if text.startswith("\ufeff"):
         text = text[1:]
-    return format_module(parse(text, name), text)
+    module = parse(text, name)
+    if explicit_subjects:
+        module = with_explicit_subjects(module)
+    return format_module(module, text)
+
+
+#: How ``fmt --explicit-subjects`` writes the subject a statement without ``of`` speaks of.
+DEFAULT_SUBJECT_WORDS = "members"
+
+
+def with_explicit_subjects(module: ast.Module) -> ast.Module:
+    """``module`` with ``of members`` written into every rule that names no data subject:
+    what it already means (docs/semantics.md §4.1), now visible.
+
+    >>> print(format_text("policy d\\nname must not be used   [1]", explicit_subjects=True), end="")
+    policy d
+    name of members must not be used                                         [1]
+    """
+    subjects = ast.Selector((ast.Term(DEFAULT_SUBJECT_WORDS),))
+    rules = (ast.Grant, ast.ClosedGrant, ast.Prohibition, ast.Requirement)
+    statements = tuple(evolve(s, subjects=subjects) if isinstance(s, rules) and s.subjects is None else s
+                       for s in module.statements)
+    return evolve(module, statements=statements)
 
 
 def format_module(module: ast.Module, source: str | None = None) -> str:

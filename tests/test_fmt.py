@@ -308,3 +308,22 @@ def test_shipped_files_are_formatted(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "would reformat" not in out
+
+
+def test_explicit_subjects_writes_what_a_statement_without_of_means(tmp_path):
+    """`fmt --explicit-subjects` writes `of members` where no subject is named, and the
+    compiled rules stay the same (docs/semantics.md §4.1)."""
+    from coopcheck import load_string
+    from coopcheck.dsl.formatter import format_text
+
+    text = ("policy demo\nimport vocabulary\nname may be used for delivery   [1]\n"
+            "photo must not be published unless consent   [2]\ncollecting name requires consent   [3]\n"
+            "name of anyone must not be used for survey   [4]\n")
+    explicit = format_text(text, explicit_subjects=True)
+    assert explicit.count("of members") == 3 and "name of anyone must not be used" in explicit
+
+    def meaning(source):
+        return [(r.kind, r.verb, r.items, r.subjects, r.recipients, r.purposes, r.exceptions)
+                for r in load_string(source).rules if r.module == "demo"]
+    assert meaning(explicit) == meaning(text)
+    assert format_text(explicit, explicit_subjects=True) == explicit

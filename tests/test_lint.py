@@ -218,13 +218,13 @@ def test_diagnostics_are_sorted_by_file_line_and_column(tmp_path):
 
 def test_a_grant_blocked_only_until_consent_is_not_dead(tmp_path):
     path = write(tmp_path, "demo.policy", HEAD + "photo may be used for survey  [1]\n"
-                 "photo must not be used unless consent  [2]\n")
+                 "photo of anyone must not be used unless consent  [2]\n")
     assert lint_paths([path]).diagnostics == ()
 
 
 def test_a_grant_blocked_by_several_bars_names_them(tmp_path):
     path = write(tmp_path, "demo.policy", HEAD + "photo of members may be used for survey and billing  [1]\n"
-                 "photo must not be used for survey  [2]\nphoto must not be used for billing  [3]\n")
+                 "photo of anyone must not be used for survey  [2]\nphoto of anyone must not be used for billing  [3]\n")
     [d] = lint_paths([path]).diagnostics
     assert d.code == "W605" and "line 5 [2]" in d.message and "line 6 [3]" in d.message
 

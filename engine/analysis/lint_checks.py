@@ -19,6 +19,10 @@ the rules it imports are the context, analysed when their own file is linted. Th
 - :func:`closed_list_conflicts` (W607): a closed list that forbids a purpose or recipient a
   grant about (some of) its items and subjects gives;
 - :func:`unused_terms` (W601): declared terms that no rule or test case uses;
+- :func:`split_terms` (W609): words split into terms at a keyword where the whole names a term;
+- :func:`disclosure_bars_on_own_sharing` (W610): a bar on any disclosure that also stops a
+  joint use or entrustment the policy grants;
+- :func:`bars_without_subject` (W611): a prohibition or consent requirement without ``of``;
 
 The vocabulary is finite, so :func:`dead_grants` decides by enumerating the scenarios a grant
 covers (one per class of recipients and purposes that no rule involved tells apart, stopping
@@ -34,7 +38,8 @@ from coopcheck.dsl import ast
 from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import Diagnostic, line_of
 
-from coopcheck.core.kinds import Standing
+from coopcheck.core.kinds import RuleKind, Standing, Verb
+from coopcheck.core.rejoin import ambiguous_splits
 from coopcheck.core.partition import partition
 from coopcheck.core.semantics import VERB_BASIS, grant_basis, match_bar
 from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
@@ -330,7 +335,7 @@ def never_permits(rule: CompiledRule, ruleset: Ruleset, budget: int = DEAD_GRANT
             if grant_basis(rule, ruleset, sc, item) is None:
                 continue
             applies = True
-            found = [b for b in bars if _blocks(b, ruleset, sc)]
+            found = [b for b in bars if (b.acts is None or rule.verb in b.acts) and _blocks(b, ruleset, sc)]
             if not found:
                 return None
             if fewest is None or len(found) < len(fewest):
@@ -570,3 +575,103 @@ def unused_terms(ruleset: Ruleset, module: ast.Module, source: str, used: set[st
             "term under it", decl.name.span or head_span(decl.span, source),
             "remove it, or use it; if scenarios need it anyway, allow W601 with the reason"))
     return out
+
+
+# ---- W609 a term split on a keyword ---------------------------------------------------------
+
+def split_terms(ruleset: Ruleset, module: ast.Module, source: str) -> list[Diagnostic]:
+    """W609: words the parser split at ``and``, ``or`` or ``of`` into terms, where the whole
+    run of words names a term too (``research and development data``). The split reading is
+    kept (the compiler joins a split only when its parts name nothing:
+    :mod:`coopcheck.core.rejoin`); quoting the words names the one term."""
+    vocab = ruleset.vocabulary
+
+    def names(text: str, kind: str) -> bool:
+        try:
+            vocab.resolve(text, kind)
+        except LookupError:
+            return False
+        return True
+
+    f = _File(module, source)
+    lines = source.split("\n")
+    out = []
+    for stmt in module.of_type(*ast.RULE_TYPES):
+        for split in ambiguous_splits(stmt, names, lines):
+            read = " and ".join(f"`{t}`" for t in split.read_as)
+            out.append(f.diagnostic(
+                Code.W609, f"`{split.joined}` is read as {read}, but it also names one term",
+                split.span or head_span(stmt.span, source),
+                f'to mean the one term, quote it: `"{split.joined}"`; if the split is meant, allow W609 '
+                "with the reason"))
+    return out
+
+
+# ---- W610 a bar on any disclosure that stops the policy's own joint use or entrustment -------
+
+def _meet(a: frozenset | None, b: frozenset | None) -> bool:
+    """Whether two term sets (None: every term) share a term."""
+    return a is None or b is None or bool(a & b)
+
+
+def disclosure_bars_on_own_sharing(ruleset: Ruleset, module: ast.Module, source: str) -> list[Diagnostic]:
+    """W610: a prohibition or consent requirement on any disclosure (``disclosed to``,
+    ``disclosing``) of the file that also reaches a joint use or entrustment the policy
+    grants. Under APPI Art. 27(5) neither is a provision to a third party, so a bar meant for
+    third-party provision (``provided to``) is the likelier intent."""
+    f = _File(module, source)
+    out = []
+    for bar in f.rules(ruleset):
+        if not (bar.is_bar and bar.verb == Verb.DISCLOSE):
+            continue
+        reached = [g for g in ruleset.rules
+                   if g.kind == RuleKind.GRANT and g.verb in (Verb.JOINT_USE, Verb.ENTRUST) and g.module == bar.module
+                   and all(_meet(x, y) for x, y in ((bar.items, g.items), (bar.subjects, g.subjects),
+                                                     (bar.recipients, g.recipients), (bar.purposes, g.purposes)))]
+        if not reached:
+            continue
+        named = ", ".join(f"the {'joint use' if g.verb == Verb.JOINT_USE else 'entrustment'} at "
+                          f"{where(g, module.path)}" for g in reached[:3])
+        more = f" and {len(reached) - 3} more" if len(reached) > 3 else ""
+        out.append(f.diagnostic(
+            Code.W610, f"this bar on any disclosure also stops {named}{more}", f.span(bar),
+            "joint use and entrustment are not provision to a third party (APPI Art. 27(5)); to bar "
+            "third-party provision only, write `provided to` (`providing`); if every disclosure is meant, "
+            "allow W610 with the reason"))
+    return out
+
+
+# ---- W611 a bar without `of` ------------------------------------------------------------------
+
+def bars_without_subject(module: ast.Module, source: str) -> list[Diagnostic]:
+    """W611: a prohibition or consent requirement that names no data subject. Like every
+    statement without ``of`` it speaks of members only (docs/semantics.md §4.1), which for a
+    restriction is easy to misread as "everyone"."""
+    f = _File(module, source)
+    out = []
+    for stmt in module.of_type(ast.Prohibition, ast.Requirement):
+        if stmt.subjects is not None or (isinstance(stmt, ast.Requirement) and "consent" not in stmt.needs):
+            continue
+        noun = "prohibition" if isinstance(stmt, ast.Prohibition) else "consent requirement"
+        out.append(f.diagnostic(
+            Code.W611, f"this {noun} names no data subject, so it binds members' data only",
+            stmt.items.span or head_span(stmt.span, source),
+            "write `of anyone` to bind every data subject's data, or `of members` to say it "
+            "(`coopcheck fmt --explicit-subjects` writes it out)"))
+    return out
+
+
+#: The analyses of one compiled file, by name, in the order ``coopcheck lint`` and the
+#: language server run them: each takes ``(ruleset, module, source)``. (W601 is judged over a
+#: whole run, the policy with its tests, and is not among them.)
+FILE_ANALYSES = (
+    ("duplicate_rules", duplicate_rules),
+    ("duplicate_metadata", lambda rs, module, source: duplicate_metadata(module, source)),
+    ("joint_use_gaps", joint_use_gaps),
+    ("dead_grants", dead_grants),
+    ("redundant_grants", redundant_grants),
+    ("closed_list_conflicts", closed_list_conflicts),
+    ("split_terms", split_terms),
+    ("disclosure_bars_on_own_sharing", disclosure_bars_on_own_sharing),
+    ("bars_without_subject", lambda rs, module, source: bars_without_subject(module, source)),
+)

@@ -51,11 +51,14 @@ class FileResult:
 
 
 def find_test_files(paths: list[Path]) -> list[Path]:
-    """``.test`` files named, or found under the folders named, sorted."""
+    """``.test`` files named, or found under the folders named, sorted; a policy file named
+    stands for the test file beside it (``sakura.policy`` → ``sakura.test``)."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
             found.extend(sorted(p.rglob("*.test")))
+        elif p.suffix == ".policy":
+            found.append(p.with_suffix(".test"))
         else:
             found.append(p)
     return found

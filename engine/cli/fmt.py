@@ -41,6 +41,9 @@ def register(p: argparse.ArgumentParser) -> None:
                                             "(default: the shipped rules/ and policies/)")
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 and list the files that are not formatted")
+    p.add_argument("--explicit-subjects", action="store_true",
+                   help="write `of members` into every rule that names no data subject (what it means "
+                        "already), so the text says whose data it is about")
     p.add_argument("--diff", action="store_true",
                    help="change nothing; show what formatting would change as a unified diff "
                         "(exit 1 if anything would)")
@@ -107,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         try:
             text = _read_stdin()
-            formatted = format_text(text, "<stdin>")
+            formatted = format_text(text, "<stdin>", explicit_subjects=args.explicit_subjects)
         except CoopcheckError as err:
             _report(err)
             return 2
@@ -126,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         shown = display_path(path)
         try:
             text = _read(path)
-            formatted = format_text(text, shown)
+            formatted = format_text(text, shown, explicit_subjects=args.explicit_subjects)
         except CoopcheckError as err:
             had_errors = True
             _report(err)

@@ -44,6 +44,10 @@ def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on-deny", action="store_true", help="exit 1 if anything is denied")
 
 
+#: How a policy file is named (a scenario's `coop` may name one).
+POLICY_SUFFIX = ".policy"
+
+
 class Policies:
     """Rulesets loaded on first use during one command run."""
 
@@ -52,7 +56,9 @@ class Policies:
 
     def get(self, coop: str, names_only: bool = False) -> list[Ruleset]:
         """The rulesets for ``all``, or a comma list of policy ids, co-op names and policy files
-        (``names_only``: one policy id or co-op name, as a scenario's ``coop`` field gives it)."""
+        (``names_only``: one co-op, as a scenario's ``coop`` field gives it: a policy id or
+        co-op name — that of a policy file loaded from the command line included — or a
+        ``.policy`` file; never a list, and never another kind of file)."""
         if coop.strip().lower() == "all":
             ids = shipped_policies()
         else:
@@ -61,11 +67,30 @@ class Policies:
             raise CoopcheckError([Diagnostic(Code.E403, "no co-op given", None, "e.g. `--coop aizu` or `--coop all`")])
         out = []
         for cid in ids:
-            key = (cid, names_only)  # a name in a scenario is never read as a file named alike
-            if key not in self._loaded:
-                self._loaded[key] = load_policy(cid) if names_only else load_ruleset(cid)
+            if names_only:
+                cid = cid.strip()
+                file = cid.endswith(POLICY_SUFFIX)
+                named = None if file else self._named(cid)
+                key = (cid, not file)  # a name in a scenario is never read as a file named alike
+                if named is not None:
+                    out.append(named)
+                    continue
+                if key not in self._loaded:
+                    self._loaded[key] = load_ruleset(cid) if file else load_policy(cid)
+            else:
+                key = (cid, False)
+                if key not in self._loaded:
+                    self._loaded[key] = load_ruleset(cid)
             out.append(self._loaded[key])
         return out
+
+    def _named(self, coop: str) -> Ruleset | None:
+        """A policy file loaded earlier in the run whose co-op id is ``coop`` (a scenario names
+        the policy ``--coop ./sakura.policy`` loaded as ``sakura``)."""
+        for (cid, _), ruleset in self._loaded.items():
+            if cid.endswith(POLICY_SUFFIX) and ruleset.coop == coop:
+                return ruleset
+        return None
 
 
 def split_list(text: str) -> list[str]:

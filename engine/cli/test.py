@@ -19,7 +19,9 @@ HELP = "run rule-file tests (.test files); default: the shipped policies' tests"
 
 def register(p: argparse.ArgumentParser) -> None:
     """Add ``test``'s arguments."""
-    p.add_argument("paths", nargs="*", type=Path, help=".test files or folders (default: shipped tests)")
+    p.add_argument("paths", nargs="*", type=Path,
+                   help=".test files or folders, or a .policy file for the .test file beside it "
+                        "(default: shipped tests)")
     p.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--coverage", action="store_true",

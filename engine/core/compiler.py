@@ -22,6 +22,7 @@ from coopcheck.dsl.limits import MAX_HIERARCHY_DEPTH, MAX_INDEX_ENTRIES, fewer_c
 from coopcheck.core.frozen import FrozenMap
 from coopcheck.core.loader import LoadedModule
 from coopcheck.core.desugar import desugar
+from coopcheck.core.rejoin import rejoin
 from coopcheck.core.kinds import ANY_EXCEPTION, CONSENT, Action, RuleKind, Verb
 from coopcheck.core.ruleset import GERUND_ACTIONS, VERB_ACTIONS, CompiledRule, Ruleset
 from coopcheck.core.vocabulary import KIND_NAMES, TermInfo, UnknownTerm, Vocabulary
@@ -38,6 +39,7 @@ class _Compiler:
         self.errors = ErrorBudget()  # len(): every error found, reported or only counted
         self.sources = {m.module.path: m.source for m in modules}
         self._closures: dict[tuple, frozenset] = {}  # ("down" | "overlap", ids) -> the closure
+        self._lines: dict[str, list[str]] = {}  # file -> its lines (rejoin reads them)
 
     # -- diagnostics ----------------------------------------------------------------------
     def error(self, code: str, message: str, span: ast.Span | None, help=None) -> None:
@@ -160,6 +162,21 @@ class _Compiler:
             self.error("E201", err.message, term.span, lambda: unknown.help)
             return None
 
+    def lines(self, file: str) -> list[str]:
+        """The lines of a source file, split once per file."""
+        found = self._lines.get(file)
+        if found is None:
+            found = self._lines[file] = self.sources.get(file, "").split("\n")
+        return found
+
+    def names(self, text: str, kind: str) -> bool:
+        """Whether ``text`` names a term of ``kind`` (no error reported)."""
+        try:
+            self.vocab.resolve(text, kind)
+        except UnknownTerm:
+            return False
+        return True
+
     def resolve_all(self, terms, kind) -> tuple[str, ...]:
         out: dict[str, None] = {}  # in order, without repeats
         for t in terms:
@@ -225,7 +242,8 @@ class _Compiler:
                                 subjects=None, recipients=None, purposes=None,
                                 written=FrozenMap({"exceptions": excs}), conditions=excs, **common)
             return rule if len(self.errors) == before else None
-        node = desugar(node, self.vocab.terms)  # the defaults, written out (docs/semantics.md §4)
+        # terms split on a keyword joined again, then the defaults written out (docs/semantics.md §4)
+        node = desugar(rejoin(node, self.names, self.lines(span.file)), self.vocab.terms)
         items = self.selector(node.items, "item")
         subjects = self.selector(node.subjects, "subject")
         recipients = self.selector(node.recipients, "party")

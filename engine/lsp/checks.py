@@ -65,17 +65,9 @@ def lint_model(model: Model, sources: Sources = disk_sources) -> DocumentLint:
     rs, module, source = model.ruleset, model.module, model.text
     found: list[Diagnostic] = []
     failures: list[str] = []
-    analyses = [
-        ("duplicate_rules", lambda: lint_checks.duplicate_rules(rs, module, source)),
-        ("duplicate_metadata", lambda: lint_checks.duplicate_metadata(module, source)),
-        ("joint_use_gaps", lambda: lint_checks.joint_use_gaps(rs, module, source)),
-        ("dead_grants", lambda: lint_checks.dead_grants(rs, module, source)),
-        ("redundant_grants", lambda: lint_checks.redundant_grants(rs, module, source)),
-        ("closed_list_conflicts", lambda: lint_checks.closed_list_conflicts(rs, module, source)),
-    ]
-    for name, run in analyses:
+    for name, check in lint_checks.FILE_ANALYSES:  # the same analyses as `coopcheck lint`
         try:
-            found += run()
+            found += check(rs, module, source)
         except Exception as err:  # noqa: BLE001 - one failing analysis must not take the others away
             failures.append(f"{name}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
     clauses = inventory_path(model.path)

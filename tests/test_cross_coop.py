@@ -11,7 +11,7 @@ clauses read. Clause names: aizu 方針N / 指針N; ibaraki 「目的」N (情�
 Readings applied throughout (fail closed, docs/semantics.md §0.1; subjects, §4.1):
 - a purpose or grant stated without a data subject is about members;
 - joint use (共同利用) must cover item, recipient and purpose as that co-op states them; lists
-  ending in など/等/その他 are not widened;
+  ending in など/等 are not widened, while "A、Bその他のC" / "A、Bその他C" reach the category C;
 - aizu: the operative joint-use notices are the two ◇ blocks of 指針2 (they carry the items the
   law requires); the introductory list of 指針2 does not widen them;
 - ibaraki: the joint users of 開示ただし書1 are named without items or purposes, so the joint
@@ -113,8 +113,9 @@ ROWS = [
      dict(action="use", data=["name"], purpose="welfare_services"),
      only(PP, "nara", "kuruko"),
      "nara 利用目的(10) 福祉関連サービスにおける各種手続き代行; kuruko 1.(2)6) 組合員の福祉の増進を図る事業; "
-     "aizu and ibaraki state no welfare purpose; miyagi 1.2(2) 'その他のサービス' is not widened "
-     "(the ジョイケア contact point in 7. is no purpose of use)"),
+     "aizu and ibaraki state no welfare purpose; miyagi 1.2(2) 'その他のサービスの提供' is the supply "
+     "of products and services its examples belong to, not welfare (the ジョイケア contact point in 7. "
+     "is no purpose of use)"),
 
     ("member name used for the insurance agency business",
      dict(action="use", data=["name"], purpose="insurance"),
@@ -372,9 +373,9 @@ ROWS = [
 
     ("purchase history to コープ共済連 for kyosai contracts",
      dict(action="share", data=["purchase_history"], recipient="coop_kyosai", purpose="kyosai_contract"),
-     dict(aizu=D, ibaraki=PJ, aicoop_miyagi=PJ, nara=D, kuruko=D),
-     "aizu's kyosai block omits 商品購買履歴 (listed only in the goods block; '請求金額その他の取引関連情報' "
-     "and 'その他共同利用の目的のために必要な情報' are not widened); miyagi 6 base items (購買履歴) apply to "
+     dict(aizu=PJ, ibaraki=PJ, aicoop_miyagi=PJ, nara=D, kuruko=D),
+     "aizu's kyosai block does not list 商品購買履歴, but '請求金額その他の取引関連情報' names the "
+     "category 取引関連情報, purchase history included; miyagi 6 base items (購買履歴) apply to "
      "コープ共済連 plus extras (上記の他に); ibaraki any item; nara only 組合員登録データ; kuruko list"),
 
     ("bank account to コープ共済連 for kyosai contracts",
@@ -393,7 +394,8 @@ ROWS = [
      dict(action="share", data=["name"], recipient="zenrosai", purpose="kyosai_contract"),
      only(PJ, "aizu", "kuruko"),
      "aizu kyosai block 全国労働者共済生活協同組合連合会; kuruko 2.(2) …および全労済; ibaraki, miyagi, nara "
-     "name only コープ共済連 ('全労済をはじめとする事業団体' at kuruko is not widened further)"),
+     "name only コープ共済連 (kuruko's '全労済をはじめとする事業団体' adds the other underwriting bodies, "
+     "not other co-ops' joint users)"),
 
     ("name to あいづ協同サービス for kyosai contracts",
      dict(action="share", data=["name"], recipient="aizu_kyodo_service", purpose="kyosai_contract"),

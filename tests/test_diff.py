@@ -222,7 +222,7 @@ def test_cli_diff_text(cli):
     assert code == 1 and not err
     head = out.splitlines()[:5]
     assert head[0] == "aizu vs kuruko"
-    assert "3,754,400 single-item scenarios compared on decision and basis" in head[1]
+    assert "3,853,200 single-item scenarios compared on decision and basis" in head[1]
     assert "decided item by item" in out
     assert "decide differently, in" in head[4] and "regions" in head[4]
     assert f"aizu    permits by joint use [{JOINT_USE}]" in out

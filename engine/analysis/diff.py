@@ -21,11 +21,11 @@ scenario lies in exactly one region.
 >>> from engine import load_policy
 >>> d = diff_rulesets(load_policy("aizu"), load_policy("kuruko"))
 >>> d.identical, d.scenarios_compared
-(False, 3754400)
+(False, 3853200)
 >>> r = next(r for r in d.regions if r.actions == ("share",) and "purchase_history" in r.items
 ...          and r.a.basis == "joint_use")
 >>> r.b.decision, r.a.citations
-('deny', ('aizu 指針2 ◇商品・サービスの提供に関わっての共同利用',))
+('deny', ('aizu 指針2 ◇共済事業、保険事業に関わっての共同利用',))
 """
 
 from __future__ import annotations

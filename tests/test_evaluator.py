@@ -123,6 +123,7 @@ def test_the_shared_evaluator_goes_with_its_ruleset():
     from coopcheck import decide, load_string
     from coopcheck.core import evaluator as module
 
+    gc.collect()  # rulesets earlier tests dropped go first, so `before` counts live ones only
     before = len(module._SHARED)
     refs = []
     for _ in range(5):

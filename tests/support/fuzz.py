@@ -49,6 +49,7 @@ failure count is non-zero.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -1010,6 +1011,30 @@ STALL_SECONDS = 60.0  # wall-clock time after which a call counts as hung, whate
 NO_TIME = (0.0, 0.0)
 
 
+class _GcClock:
+    """The thread CPU time the cycle collector has spent in this process (``gc.callbacks``).
+
+    A full collection in the harness's long-lived process walks everything every earlier call
+    left alive (the evaluators' caches, the reports); it is the harness's cost, not the call's
+    it happens to interrupt, so :meth:`_Timer.call` does not charge it to the call, and reports
+    it beside the call's own time."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._start: float | None = None
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.thread_time()
+        elif self._start is not None:
+            self.total += time.thread_time() - self._start
+            self._start = None
+
+
+GC_CLOCK = _GcClock()
+
+
 def _slow(spent: tuple, limit: float) -> bool:
     """Whether a call that took ``spent`` (CPU seconds, wall-clock seconds) hung."""
     return spent[0] > limit or spent[1] > STALL_SECONDS
@@ -1036,8 +1061,9 @@ class _Timer:
 
     def call(self, fn: Callable, *args):
         """``("ok", result) | ("err", code, error) | ("crash", text) | ("hang", None)``, and
-        ``(cpu seconds, wall-clock seconds)``."""
-        start, cpu = time.perf_counter(), time.thread_time()
+        ``(cpu seconds, wall-clock seconds, collector seconds)``: the call's own CPU time, the
+        cycle collector's time during the call excluded (:class:`_GcClock`)."""
+        start, cpu, collected = time.perf_counter(), time.thread_time(), GC_CLOCK.total
         if self.armed:
             signal.setitimer(signal.ITIMER_PROF, self.hard)
         try:
@@ -1051,7 +1077,8 @@ class _Timer:
         finally:
             if self.armed:
                 signal.setitimer(signal.ITIMER_PROF, 0)
-        return out, (time.thread_time() - cpu, time.perf_counter() - start)
+        in_gc = GC_CLOCK.total - collected
+        return out, (time.thread_time() - cpu - in_gc, time.perf_counter() - start, in_gc)
 
 
 def _scenario_tuple(d) -> tuple:
@@ -1199,7 +1226,7 @@ class Campaign:
             counts["sent"] += 1
         if _slow(seconds, self.hang_seconds) or out[0] == "hang":
             report.fail("hangs", {"case": case.index, "entry": route, "cpu_seconds": round(seconds[0], 2),
-                                  "wall_seconds": round(seconds[1], 2),
+                                  "wall_seconds": round(seconds[1], 2), "gc_seconds": round(seconds[2], 2),
                                   "policy": case.policy, "input": case.shown()})
         if out[0] == "crash":
             report.fail("crashes", {"case": case.index, "entry": route, "error": _cut(out[1], 300),

@@ -14,7 +14,7 @@ E3xx    compile            the loader and compiler: files, imports, headers, rul
 E4xx    scenario input     reading a scenario (``check``, ``explain``, the Python API)
 E5xx    clause inventory   ``lint``'s check of a policy against its ``.clauses`` file
 E6xx    suppression        ``lint``: a malformed ``# coopcheck: allow`` comment
-W601–11 analysis           ``lint``'s analyses; only these can be allowed
+W601–12 analysis           ``lint``'s analyses; only these can be allowed
 W608    suppression        ``lint``: an allowance that allows nothing
 ======  =================  ================================================================
 
@@ -27,7 +27,7 @@ that is not registered here, so an emitter that still writes a literal must writ
 >>> Code("W604").description
 'joint use lacks what APPI Art. 27(5)(iii) requires to be made known'
 >>> [str(c) for c in Code if c.allowable]
-['W601', 'W602', 'W603', 'W604', 'W605', 'W606', 'W607', 'W609', 'W610', 'W611']
+['W601', 'W602', 'W603', 'W604', 'W605', 'W606', 'W607', 'W609', 'W610', 'W611', 'W612']
 """
 
 from __future__ import annotations
@@ -147,6 +147,8 @@ class Code(enum.StrEnum):
     W610 = "W610", Family.ANALYSIS, "DisclosureBarOnOwnSharing", \
         "a bar on any disclosure that also stops the policy's joint use or entrustment"
     W611 = "W611", Family.ANALYSIS, "BarWithoutSubject", "a prohibition or consent requirement without `of`"
+    W612 = "W612", Family.ANALYSIS, "ExceptionPermitsNothing", \
+        "a bar's `unless` names a legal exception nothing permits on (not honoured)"
 
 
 #: Registered codes that no module reports, each with the reason it is kept. A registered

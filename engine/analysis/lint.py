@@ -8,7 +8,7 @@ Files
     cases name count as uses for W601. Folders are searched recursively for all three.
 
 Diagnostics
-    Parse and compile errors keep their codes (E1xx–E3xx); the analyses add W601–W607, W609–W611 and
+    Parse and compile errors keep their codes (E1xx–E3xx); the analyses add W601–W607, W609–W612 and
     the suppressions E601, E602 and W608. Every code is registered, with its severity and
     meaning, in :mod:`coopcheck.dsl.codes`. Every diagnostic has a code,
     a severity (``error`` or ``warning``), a span, a one-line message and a help line, and
@@ -19,7 +19,7 @@ Suppressions
     the listed warnings (``allow W601, W606 -- reason`` for several) on one statement: the
     statement the comment's line belongs to (a comment at the end of any of its lines), or,
     on a line of its own between statements, the next statement. Only the analyses'
-    warnings (W601–W607, W609–W611) can be allowed. The reason after ``--`` is required (E601 when it is
+    warnings (W601–W607, W609–W612) can be allowed. The reason after ``--`` is required (E601 when it is
     missing; the warning is still allowed); a malformed directive, an unknown code or a code
     that cannot be allowed is E602; an allowance that allows nothing is W608.
 

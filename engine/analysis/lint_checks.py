@@ -23,6 +23,8 @@ the rules it imports are the context, analysed when their own file is linted. Th
 - :func:`disclosure_bars_on_own_sharing` (W610): a bar on any disclosure that also stops a
   joint use or entrustment the policy grants;
 - :func:`bars_without_subject` (W611): a prohibition or consent requirement without ``of``;
+- :func:`exceptions_that_permit_nothing` (W612): ``unless EXCEPTION`` on a bar where nothing
+  permits on that exception (it is neither honoured nor a grant's condition);
 
 The vocabulary is finite, so :func:`dead_grants` decides by enumerating the scenarios a grant
 covers (one per class of recipients and purposes that no rule involved tells apart, stopping
@@ -661,6 +663,31 @@ def bars_without_subject(module: ast.Module, source: str) -> list[Diagnostic]:
     return out
 
 
+# ---- W612 an exception that lifts a bar but permits nothing -----------------------------------
+
+def exceptions_that_permit_nothing(ruleset: Ruleset, module: ast.Module, source: str) -> list[Diagnostic]:
+    """W612: a bar of the file whose ``unless`` names a legal exception the policy neither
+    honours nor names in any grant's condition. Claiming it lifts the bar, but no rule then
+    gives a basis, so the scenario is denied anyway: ``unless by law`` without ``honour legal
+    exceptions: by law`` reads as a promise the policy does not keep."""
+    f = _File(module, source)
+    granted = {c for r in ruleset.rules for c in r.conditions}  # honour lines and grant conditions
+    out = []
+    for bar in f.rules(ruleset):
+        if not bar.is_bar:
+            continue
+        idle = [c for c in bar.exceptions if c not in (CONSENT, ANY_EXCEPTION) and c not in granted]
+        if not idle:
+            continue
+        names = _and([f"`{c}`" for c in idle])
+        out.append(f.diagnostic(
+            Code.W612, f"claiming {names} lifts this {_RULE_NOUNS[bar.kind]}, but no rule permits on it, "
+            "so such a scenario is denied anyway", f.span(bar),
+            f"if the co-op relies on it, add `honour legal exceptions: {idle[0].replace('_', ' ')}`; "
+            "otherwise leave it out of `unless`"))
+    return out
+
+
 #: The analyses of one compiled file, by name, in the order ``coopcheck lint`` and the
 #: language server run them: each takes ``(ruleset, module, source)``. (W601 is judged over a
 #: whole run, the policy with its tests, and is not among them.)
@@ -674,4 +701,5 @@ FILE_ANALYSES = (
     ("split_terms", split_terms),
     ("disclosure_bars_on_own_sharing", disclosure_bars_on_own_sharing),
     ("bars_without_subject", lambda rs, module, source: bars_without_subject(module, source)),
+    ("exceptions_that_permit_nothing", exceptions_that_permit_nothing),
 )

@@ -40,6 +40,7 @@ class _Compiler:
         self.sources = {m.module.path: m.source for m in modules}
         self._closures: dict[tuple, frozenset] = {}  # ("down" | "overlap", ids) -> the closure
         self._lines: dict[str, list[str]] = {}  # file -> its lines (rejoin reads them)
+        self._resolved: dict[tuple, str | UnknownTerm] = {}  # (name, kind) -> id, or why not
 
     # -- diagnostics ----------------------------------------------------------------------
     def error(self, code: str, message: str, span: ast.Span | None, help=None) -> None:
@@ -155,12 +156,21 @@ class _Compiler:
 
     # -- names ----------------------------------------------------------------------------
     def resolve(self, term: ast.Term, kind: str | tuple[str, ...]) -> str | None:
-        try:
-            return self.vocab.resolve(term.text, kind)
-        except UnknownTerm as err:
-            unknown = err
-            self.error("E201", err.message, term.span, lambda: unknown.help)
+        """The id ``term`` names, or None after reporting E201 at it. Names are resolved once
+        per compile: a big rule set repeats a few names many times."""
+        key = (term.text, kind)
+        found = self._resolved.get(key)
+        if found is None:
+            try:
+                found = self.vocab.resolve(term.text, kind)
+            except UnknownTerm as err:
+                found = err
+            self._resolved[key] = found
+        if isinstance(found, UnknownTerm):
+            unknown = found
+            self.error("E201", found.message, term.span, lambda: unknown.help)
             return None
+        return found
 
     def lines(self, file: str) -> list[str]:
         """The lines of a source file, split once per file."""
@@ -171,11 +181,15 @@ class _Compiler:
 
     def names(self, text: str, kind: str) -> bool:
         """Whether ``text`` names a term of ``kind`` (no error reported)."""
-        try:
-            self.vocab.resolve(text, kind)
-        except UnknownTerm:
-            return False
-        return True
+        key = (text, kind)
+        found = self._resolved.get(key)
+        if found is None:
+            try:
+                found = self.vocab.resolve(text, kind)
+            except UnknownTerm as err:
+                found = err
+            self._resolved[key] = found
+        return not isinstance(found, UnknownTerm)
 
     def resolve_all(self, terms, kind) -> tuple[str, ...]:
         out: dict[str, None] = {}  # in order, without repeats

@@ -21,7 +21,6 @@ exactly when ``check --json`` denies its scenario, and is an input error exactly
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from attrs import frozen
@@ -29,6 +28,7 @@ from attrs import frozen
 from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic, did_you_mean
 
+from coopcheck.core.lists import split_names
 from coopcheck.core.evaluator import evaluator_for
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.vocabulary import UnknownTerm
@@ -36,7 +36,6 @@ from coopcheck.core.vocabulary import UnknownTerm
 from coopcheck.audit.logs import FIELDS
 
 #: What separates the items of a data field given as one string.
-DELIMITERS = re.compile(r"[、,，]")
 #: How many case outcomes a :class:`PolicySet` remembers.
 OUTCOME_LIMIT = 1 << 17
 
@@ -78,9 +77,7 @@ def scenario_fields(values: tuple, text_consent: bool = False) -> dict[str, Any]
         if value is None:
             continue
         if name == "data" and isinstance(value, str):
-            items = [p.strip() for p in DELIMITERS.split(value)]
-            items = [p for p in items if p]
-            value = items or value
+            value = split_names(value, words=False) or value  # a log's cell: punctuation only
         elif name == "consent" and text_consent and isinstance(value, str):
             text = value.strip().lower()
             if not text:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import re
 import io
 import itertools
 import json
@@ -20,7 +19,9 @@ from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import load_file, load_policy, shipped_policies
+from coopcheck.core.lists import split_names
 from coopcheck.core.ruleset import Ruleset
+from coopcheck.core.scenario import coop_request
 from coopcheck.core.vocabulary import quote
 
 REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
@@ -99,8 +100,7 @@ def split_list(text: str) -> list[str]:
     >>> split_list("氏名、住所") , split_list("name and address"), split_list("name, address and phone")
     (['氏名', '住所'], ['name', 'address'], ['name', 'address', 'phone'])
     """
-    parts = re.split(r"\s*[,，、]\s*|\s+and\s+|\s+及び\s*|\s*および\s*", text.strip())
-    return [p.strip() for p in parts if p.strip()]
+    return split_names(text)
 
 
 def flags_scenario(args: argparse.Namespace) -> dict[str, Any]:
@@ -270,24 +270,13 @@ def json_jobs(text, default_coop: str | None, policies: Policies) -> Iterator[Jo
             yield Job(number, error=error)
             continue
         try:
-            if not isinstance(obj, dict):
-                raise CoopcheckError([Diagnostic(Code.E404, "a scenario must be a JSON object", None)])
-            coop = obj.get("coop")
-            if coop is None:
-                if default_coop is None:
-                    raise CoopcheckError([Diagnostic(Code.E403, "missing field `coop`", None,
-                                                     "give `coop` in the scenario or --coop on the command line")])
-                rulesets = tuple(policies.get(default_coop))  # the command line's list or files
-            else:
-                if not isinstance(coop, str) or not coop.strip():
-                    raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id or `all`", None,
-                                                     "e.g. \"coop\": \"aizu\"")], field="coop")
-                # a scenario names one co-op (or all) by id or name: never a file or a list
-                rulesets = tuple(policies.get(coop, names_only=True))
+            asked = coop_request(obj, default_coop, "--coop on the command line")
+            # the command line's list or files; a scenario names one co-op (or all), or a .policy file
+            rulesets = tuple(policies.get(asked.name, names_only=asked.own))
         except CoopcheckError as err:
             yield Job(number, error=err)
             continue
-        yield Job(number, rulesets, {k: v for k, v in obj.items() if k != "coop"})
+        yield Job(number, rulesets, asked.body)
 
 
 def error_object(err: CoopcheckError, line: int | None) -> dict:

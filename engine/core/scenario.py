@@ -169,3 +169,33 @@ def scenario_from_dict(data: Mapping[str, Any], vocab: Vocabulary, *, coop: str 
     if coop_name is not None and not isinstance(coop_name, str):
         raise _input_error("E404", "field `coop` must be a policy id", None, field="coop")
     return Scenario(action_key, items, purpose, subject, recipient, consent, exception, coop_name)
+
+
+@frozen
+class CoopRequest:
+    """Which policy a JSON scenario asks: the name it gives (or the surface's default) and
+    whether the scenario gave it itself, with its other fields (see :func:`coop_request`)."""
+
+    name: str
+    own: bool
+    body: dict
+
+
+def coop_request(obj: Any, default: str | None, where_default: str) -> CoopRequest:
+    """The one reading of a JSON scenario's ``coop`` field for every surface that reads JSON
+    (``check``/``explain --json``, ``coopcheck serve``): the object must be a JSON object
+    (E404); ``coop`` when present must be a non-blank string (E404, field ``coop``); without it
+    the surface's ``default`` applies, and without that it is missing (E403, the help naming
+    ``where_default``: how the surface sets a default). Each surface then resolves the name
+    against the policies it has (docs/input.md)."""
+    if not isinstance(obj, dict):
+        raise _input_error("E404", "a scenario must be a JSON object")
+    own = obj.get("coop")
+    if own is None:
+        if default is None:
+            raise _input_error("E403", "missing field `coop`",
+                               f"give `coop` in the scenario (a policy id or `all`), or {where_default}")
+        return CoopRequest(default, False, {k: v for k, v in obj.items() if k != "coop"})
+    if not isinstance(own, str) or not own.strip():
+        raise _input_error("E404", "field `coop` must be a policy id or `all`", 'e.g. "coop": "aizu"', "coop")
+    return CoopRequest(own, True, {k: v for k, v in obj.items() if k != "coop"})

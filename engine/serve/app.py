@@ -49,6 +49,7 @@ from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import make_scenario
+from coopcheck.core.scenario import coop_request
 from coopcheck.analysis.compare import ScenarioInput, compare_matrix
 from coopcheck.analysis.explain import explain
 from coopcheck.core.search import term_entries
@@ -317,19 +318,9 @@ class Work:
     def policies_for(self, obj: Any):
         """The policies a scenario is for and its fields without ``coop`` (as the CLI reads a
         JSON scenario)."""
-        if not isinstance(obj, dict):
-            raise _input_error(Code.E404, "a scenario must be a JSON object")
-        own = obj.get("coop")
-        coop = own if own is not None else self.default_coop
-        if coop is None:
-            raise _input_error(Code.E403, "missing field `coop`",
-                               "give `coop` in the scenario (a policy id or `all`), or `?coop=` in the URL")
-        if own is not None and (not isinstance(own, str) or not own.strip()):
-            err = _input_error(Code.E404, "field `coop` must be a policy id or `all`", 'e.g. "coop": "aizu"')
-            err.field = "coop"
-            raise err
+        asked = coop_request(obj, self.default_coop, "`?coop=` in the URL")
         try:
-            policies = self.snapshot.resolve(coop, lists=own is None)
+            policies = self.snapshot.resolve(asked.name, lists=not asked.own)
         except CoopcheckError as err:
             unloaded = [p.source for p in self.snapshot.problems.values() if p.serving is None]
             if unloaded:
@@ -339,7 +330,7 @@ class Work:
             raise
         if not policies:
             raise ApiError(503, "unavailable", "no policy is loaded", "see /health")
-        return policies, {k: v for k, v in obj.items() if k != "coop"}
+        return policies, asked.body
 
     def stamp(self, policy, decision, answer: dict, scenario_input: Any) -> dict:
         """Add ``revision`` and ``decision_id`` to an answer; keep its log record."""

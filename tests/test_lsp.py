@@ -420,3 +420,25 @@ def test_completion_and_hover_survive_a_syntax_error(tmp_path):
     assert {"jccu", "日本生活協同組合連合会", "anyone"} <= labels and "delivery" not in labels
     found = hover(model, 2, len("import vo"), Positions())
     assert "vocabulary.rules" in found.contents.value
+
+
+@protocol
+async def test_a_term_split_at_a_keyword_gets_a_quick_fix_that_quotes_it(client: LanguageClient, workspace):
+    """W609 (words read as two terms that also name one) comes with a code action that
+    quotes the words, and the warning clears once they are quoted."""
+    text = ("policy split\nimport vocabulary\n"
+            "data item research_and_development_data is personal data\n"
+            "data item research is personal data\ndata item development_data is personal data\n"
+            "research and development data may be used for survey   [c1]\n")
+    (workspace / "split.policy").write_text(text, encoding="utf-8")
+    doc = open_doc(client, workspace, "split.policy")
+    found = await diagnostics_until(client, doc, lambda ds: any(d.code == "W609" for d in ds), "for the split term")
+    (split,) = [d for d in found if d.code == "W609"]
+    actions = await asyncio.wait_for(client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=doc), range=split.range,
+        context=lsp.CodeActionContext(diagnostics=[split]))), WAIT)
+    (fix,) = [a for a in actions if a.title.startswith("Replace")]
+    fixed = apply(text, fix.edit.changes[doc])
+    assert '"research and development data" may be used for survey' in fixed
+    change(client, doc, 2, fix.edit.changes[doc])
+    await diagnostics_until(client, doc, lambda ds: not any(d.code == "W609" for d in ds), "cleared after quoting")

@@ -604,8 +604,8 @@ def split_terms(ruleset: Ruleset, module: ast.Module, source: str) -> list[Diagn
             out.append(f.diagnostic(
                 Code.W609, f"`{split.joined}` is read as {read}, but it also names one term",
                 split.span or head_span(stmt.span, source),
-                f'to mean the one term, quote it: `"{split.joined}"`; if the split is meant, allow W609 '
-                "with the reason"))
+                f'did you mean `"{split.joined}"`? Quoted, the words name the one term; if the split is '
+                "meant, allow W609 with the reason"))
     return out
 
 

@@ -98,3 +98,15 @@ def test_a_new_coop_needs_no_cooperative_declaration(cli, sakura):
     assert "sakura" not in err and "E201" not in out, out + err
     code, out, _ = cli("desugar", sakura, "--line", "6")
     assert "personal data of member" not in out and "purchase history of member may be shared with jccu" in out
+
+
+def test_explain_shows_a_provision_bar_passed_by_a_joint_use(cli, sakura):
+    code, out, _ = cli("explain", "--coop", sakura, "--action", "share", "--data", "purchase history",
+                       "--recipient", "jccu", "--purpose", "product supply", "--format", "json")
+    [item] = json.loads(out)["derivation"]["items"]
+    [bar] = [c for c in item["bars"] if c["verb"] == "provide"]
+    assert (bar["status"], bar["basis"]) == ("passed", "joint_use")
+    assert all(c["status"] == "decisive" for c in item["deciding"])
+    code, out, _ = cli("explain", "--coop", sakura, "--action", "share", "--data", "purchase history",
+                       "--recipient", "jccu", "--purpose", "product supply")
+    assert "bars third-party provision only; this share rests on joint use" in out

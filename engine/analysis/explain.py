@@ -11,7 +11,8 @@ gets a status and lands in one group:
 ``bars``
     bars and requirements that applied but did not deny: an exception held (``excepted``),
     consent met a consent requirement (``lifted``), a notice requirement added its obligation
-    (``applied``).
+    (``applied``), a bar on one act of sharing stands but the item rests on another act
+    (``passed``).
 ``matched``
     grants that covered the scenario but did not decide it: a better basis ranked first
     (``outranked``) or a bar denied the item anyway (``overridden``).
@@ -60,6 +61,7 @@ FAMILIES = ("consent", "purpose", "recipient", "drop", "exception")
 LIMIT = 5
 GROUPS = ("deciding", "bars", "matched", "not_matching")
 _STATUS_GROUP = {"decisive": "deciding", "blocking": "deciding", "excepted": "bars", "lifted": "bars",
+                 "passed": "bars",
                  "applied": "bars", "outranked": "matched", "overridden": "matched",
                  "not_matching": "not_matching"}
 
@@ -244,6 +246,9 @@ def _check_rule(rule, ruleset, sc, item, idec, deciding) -> RuleCheck:
         return _check_grant(rule, ruleset, sc, item, idec, deciding)
     if rule.is_bar:
         applied = _check_bar(rule, ruleset, sc, item)
+        if applied is not None and applied.status == "blocking" and rule.acts is not None and idec.permitted:
+            # a bar on one act of sharing: the item was permitted on another act (§5.1)
+            return RuleCheck(rule, "passed", idec.basis, exceptions=applied.exceptions)
         if applied is not None:
             return applied
         if rule.kind == "closed":  # inside its list (or not about this item): read it as a grant

@@ -258,6 +258,7 @@ EXPLAIN_TEMPLATES = {
         "excepted": "{rule}: applies, but its exception {held} holds",
         "excepted.closed": "{rule}: the {part} {asked} is outside {allowed}, but its exception {held} holds",
         "lifted": "{rule}: requires consent, and consent was given",
+        "passed": "{rule}: bars {act} only; this share rests on {basis}",
         "applied": "{rule}: applies — adds the obligation {obligations}",
         "not_matching": "{rule}: {misses}",
         "unless": " — unless {exceptions}",
@@ -301,6 +302,7 @@ EXPLAIN_TEMPLATES = {
         "excepted": "{rule}: 該当するが、例外 {held} が当てはまる",
         "excepted.closed": "{rule}: {part} {asked} は {allowed} の範囲外だが、例外 {held} が当てはまる",
         "lifted": "{rule}: 本人の同意を要し、同意が得られている",
+        "passed": "{rule}: 禁じるのは{act}のみで、この提供は{basis}による",
         "applied": "{rule}: 該当する — {obligations} の義務が生じる",
         "not_matching": "{rule}: {misses}",
         "unless": " — 例外: {exceptions}",
@@ -414,6 +416,8 @@ def render_check(check, decision, lang: str = "en") -> str:
         return t["applied"].format(obligations=_listing(decision, rule.obligations, lang), **args)
     if status == "lifted":
         return t["lifted"].format(**args)
+    if status == "passed":
+        return t["passed"].format(act=RULE_WORDS[lang].get(rule.verb, rule.verb), **args)
     miss = check.outside[0] if check.outside else None
     if miss is not None:
         args.update(part=DIMENSION_WORDS[lang].get(miss.part, miss.part), asked=term(decision, miss.asked, lang),

@@ -396,7 +396,7 @@ def test_the_vscode_extension_starts_the_server_for_the_four_kinds_of_file():
 
 
 def test_columns_are_converted_to_the_clients_encoding():
-    from coopcheck.lsp.features import Positions
+    from coopcheck.lsp.positions import Positions
 
     lines = ["😀 jccu 日本"]  # one character outside the BMP: two UTF-16 units
     utf16, utf32 = Positions("utf-16"), Positions("utf-32")
@@ -408,7 +408,9 @@ def test_columns_are_converted_to_the_clients_encoding():
 def test_completion_and_hover_survive_a_syntax_error(tmp_path):
     """While a statement is half typed the file does not parse: the statements that do still
     give the vocabulary, so completion and hover keep working."""
-    from coopcheck.lsp.features import Positions, completion, hover
+    from coopcheck.lsp.completion import completion
+    from coopcheck.lsp.hover import hover
+    from coopcheck.lsp.positions import Positions
 
     text = ("policy demo\nimport vocabulary\n\npersonal data may be usd for delivery   [c]\n"
             "purchase history may be shared with \n")

@@ -1,5 +1,8 @@
-"""The language server: the features of :mod:`coopcheck.lsp.features` over the Language
-Server Protocol, with pygls and lsprotocol (``pip install 'coopcheck[lsp]'``).
+"""The language server: the language features (:mod:`~coopcheck.lsp.hover`,
+:mod:`~coopcheck.lsp.completion`, :mod:`~coopcheck.lsp.definition`, :mod:`~coopcheck.lsp.symbols`,
+:mod:`~coopcheck.lsp.actions`, :mod:`~coopcheck.lsp.formatting`, lint's diagnostics as
+:mod:`~coopcheck.lsp.diagnostics` converts them) over the Language Server Protocol, with pygls
+and lsprotocol (``pip install 'coopcheck[lsp]'``).
 
 Documents: ``.policy``, ``.rules``, ``.test`` and ``.clauses`` files, synchronised
 incrementally. After each change a document is linted again once the typing pauses
@@ -34,9 +37,16 @@ try:  # pygls 2
 except ImportError:  # pygls 1.x
     from pygls.server import LanguageServer
 
-from coopcheck.lsp import features
+from coopcheck.lsp.actions import allow_action, fix_action
 from coopcheck.lsp.checks import DocumentLint, lint_model
+from coopcheck.lsp.completion import completion
+from coopcheck.lsp.definition import definition
+from coopcheck.lsp.diagnostics import to_lsp
+from coopcheck.lsp.formatting import formatting
+from coopcheck.lsp.hover import hover
 from coopcheck.lsp.model import SUFFIXES, Model, build_model, disk_sources
+from coopcheck.lsp.positions import Positions
+from coopcheck.lsp.symbols import symbols
 
 log = logging.getLogger("coopcheck.lsp")
 
@@ -122,10 +132,10 @@ class CoopcheckLanguageServer(LanguageServer):
             if generation == self.generation:
                 self.models[path] = (generation, model)
 
-    def positions(self, sources=None) -> features.Positions:
+    def positions(self, sources=None) -> Positions:
         """Column conversion in the position encoding agreed with the client."""
         encoding = getattr(self.workspace, "position_encoding", None) or "utf-16"
-        return features.Positions(str(getattr(encoding, "value", encoding)), sources or self.snapshot())
+        return Positions(str(getattr(encoding, "value", encoding)), sources or self.snapshot())
 
     def changed(self) -> None:
         """Something changed: every cached model is stale."""
@@ -189,7 +199,7 @@ class CoopcheckLanguageServer(LanguageServer):
         for d in result.diagnostics:
             path = model.path if d.span is None else _path_of_shown(d.span.file)
             lines = model.lines if path == model.path else pos.lines(path)
-            by_target.setdefault(self.uri_of(path), []).append(features.to_lsp(d, lines, pos))
+            by_target.setdefault(self.uri_of(path), []).append(to_lsp(d, lines, pos))
         before = self.results.get(owner, {})
         self.results[owner] = by_target
         for target in set(before) | set(by_target):
@@ -337,44 +347,44 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> CoopcheckLanguageServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     @guarded("hover")
-    def hover(ls: CoopcheckLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    def on_hover(ls: CoopcheckLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
         model = ls.model(params.text_document.uri)
         if model is None:
             return None
         pos = ls.positions()
         line, column = pos.from_client(model.lines, params.position)
-        return features.hover(model, line, column, pos)
+        return hover(model, line, column, pos)
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["["]))
     @guarded("completion")
-    def completion(ls: CoopcheckLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    def on_completion(ls: CoopcheckLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
         model = ls.model(params.text_document.uri)
         if model is None:
             return None
-        items = features.completion(model, params.position, ls.positions())
+        items = completion(model, params.position, ls.positions())
         return lsp.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     @guarded("definition")
-    def definition(ls: CoopcheckLanguageServer, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
+    def on_definition(ls: CoopcheckLanguageServer, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
         model = ls.model(params.text_document.uri)
         if model is None:
             return None
         pos = ls.positions()
         line, column = pos.from_client(model.lines, params.position)
         out = []
-        for path, span in features.definition(model, line, column):
+        for path, span in definition(model, line, column):
             lines = model.lines if path == model.path else pos.lines(path)
             out.append(lsp.Location(uri=ls.uri_of(path), range=pos.range(lines, span)))
         return out or None
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     @guarded("formatting")
-    def formatting(ls: CoopcheckLanguageServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
+    def on_formatting(ls: CoopcheckLanguageServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
         model = ls.model(params.text_document.uri)
         if model is None:
             return None
-        edits = features.formatting(model, ls.positions())
+        edits = formatting(model, ls.positions())
         if edits is None and model.parse_error is not None:
             ls.log(lsp.MessageType.Info, f"coopcheck: {model.path.name} does not parse; not formatted")
         return edits
@@ -386,7 +396,7 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> CoopcheckLanguageServer:
         model = ls.model(params.text_document.uri)
         if model is None:
             return None
-        return features.symbols(model, ls.positions())
+        return symbols(model, ls.positions())
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
                     lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
@@ -403,10 +413,10 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> CoopcheckLanguageServer:
                 continue
             if not isinstance(diagnostic.data, dict):  # a client that does not send `data` back
                 diagnostic = ls.published(uri, diagnostic) or diagnostic
-            fix = features.fix_action(uri, diagnostic)
+            fix = fix_action(uri, diagnostic)
             if fix is not None and _still_applies(model, fix, pos):
                 actions.append(fix)
-            allow = features.allow_action(model, uri, diagnostic, pos)
+            allow = allow_action(model, uri, diagnostic, pos)
             if allow is not None:
                 actions.append(allow)
         return actions
@@ -414,7 +424,7 @@ def make_server(debounce: float = DEFAULT_DEBOUNCE) -> CoopcheckLanguageServer:
     return server
 
 
-def _still_applies(model: Model, action: lsp.CodeAction, pos: features.Positions) -> bool:
+def _still_applies(model: Model, action: lsp.CodeAction, pos: Positions) -> bool:
     """Whether the text a fix replaces is still there (the document may have changed since
     the diagnostic was published)."""
     (edit,) = next(iter(action.edit.changes.values()))

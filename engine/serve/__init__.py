@@ -4,7 +4,14 @@ A surface, like :mod:`coopcheck.cli` and at the same layer: it uses the library 
 analysis, presentation) and nothing uses it; it does not import the CLI (the CLI's ``serve``
 subcommand imports it). Modules:
 
-- :mod:`~coopcheck.serve.app`: the ASGI application (routes, limits, token, fail-closed errors);
+- :mod:`~coopcheck.serve.app`: the ASGI application (its routes, each failing closed);
+- :mod:`~coopcheck.serve.service`: the configuration and the state the routes share (policies,
+  metrics, decision log, tokens, worker threads under the time limit);
+- :mod:`~coopcheck.serve.requests`: the token check, query parameters, the body within its
+  limits read as JSON, the batch limit;
+- :mod:`~coopcheck.serve.responses`: the JSON response and the error objects;
+- :mod:`~coopcheck.serve.answers`: decide, explain and compare over a request's scenarios;
+- :mod:`~coopcheck.serve.views`: policies, terms, health, metrics, OpenAPI, the page;
 - :mod:`~coopcheck.serve.store`: the served policies, recompiled in the background and swapped
   atomically, each with its revision;
 - :mod:`~coopcheck.serve.decisionlog`: the buffered, rotated, masked decision log;

@@ -1,0 +1,220 @@
+"""The answers to scenarios: ``/v1/decide``, ``/v1/explain``, ``/v1/compare`` and the
+OPA-style ``/v1/data/coopcheck/decide``.
+
+:class:`Work` decides one request's scenarios on a worker thread against one snapshot of the
+policies: each answer in the contract of ``coopcheck check --json`` / ``explain --format
+json``, stamped with the policy's ``revision`` and a ``decision_id`` and kept for the
+decision log; a bad scenario gets its error object in its place, the others are still
+answered.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from coopcheck.dsl.codes import Code
+from coopcheck.dsl.errors import CoopcheckError, Diagnostic
+
+from coopcheck.core.api import make_scenario
+from coopcheck.core.scenario import coop_request
+from coopcheck.analysis.compare import ScenarioInput, compare_matrix
+from coopcheck.analysis.explain import explain
+from coopcheck.presentation.compare_render import cell_text, row_label
+from coopcheck.presentation.decision_json import decision_json
+from coopcheck.presentation.explain_json import explanation_json
+from coopcheck.serve.requests import lang_and_coop, read_json, scenario_batch
+from coopcheck.serve.responses import JSON, ApiError, BadBody, error_object, input_error
+from coopcheck.serve.service import Service
+from coopcheck.serve.store import Snapshot, coop_names, iso_time
+
+
+class Work:
+    """One request's decisions, made on a worker thread against one snapshot."""
+
+    def __init__(self, svc: Service, snapshot: Snapshot, lang: str, default_coop: str | None, endpoint: str,
+                 caller: str | None, remote: str | None):
+        self.svc, self.snapshot, self.lang, self.default_coop = svc, snapshot, lang, default_coop
+        self.endpoint, self.caller, self.remote = endpoint, caller, remote
+        self.records: list[dict] = []
+        self.now = time.time()
+
+    def policies_for(self, obj: Any):
+        """The policies a scenario is for and its fields without ``coop`` (as the CLI reads a
+        JSON scenario)."""
+        asked = coop_request(obj, self.default_coop, "`?coop=` in the URL")
+        try:
+            policies = self.snapshot.resolve(asked.name, lists=not asked.own)
+        except CoopcheckError as err:
+            unloaded = [p.source for p in self.snapshot.problems.values() if p.serving is None]
+            if unloaded:
+                diag = err.diagnostics[0]
+                raise CoopcheckError([Diagnostic(diag.code, diag.message, None, (diag.help or "") + (
+                    f" (policy files not loaded: {', '.join(os.path.basename(u) for u in unloaded)}; see /health)"))])
+            raise
+        if not policies:
+            raise ApiError(503, "unavailable", "no policy is loaded", "see /health")
+        return policies, asked.body
+
+    def stamp(self, policy, decision, answer: dict, scenario_input: Any) -> dict:
+        """Add ``revision`` and ``decision_id`` to an answer; keep its log record."""
+        decision_id = str(uuid.uuid4())
+        answer["revision"] = policy.revision
+        answer["decision_id"] = decision_id
+        self.svc.metrics.inc("coopcheck_decisions_total", coop=policy.id, effect=str(decision.decision))
+        if self.svc.log is not None:
+            logged = {k: answer[k] for k in _DECISION_KEYS if k in answer}
+            self.records.append({"decision_id": decision_id, "time": iso_time(time.time()), "endpoint": self.endpoint,
+                                 "policy": {"id": policy.id, "revision": policy.revision},
+                                 "caller": self.caller, "remote": self.remote, "input": scenario_input,
+                                 "decision": logged})
+        return answer
+
+    def refused(self, err: CoopcheckError, line: int) -> dict:
+        """The error object for scenario ``line`` (counted as an input error)."""
+        self.svc.metrics.inc("coopcheck_input_errors_total", code=str(err.diagnostics[0].code))
+        return error_object(err, line)
+
+    def decide(self, items: list) -> list:
+        """Each scenario's decision (a list of them for ``coop: all``) or error object."""
+        out = []
+        for line, obj in enumerate(items, 1):
+            try:
+                policies, body = self.policies_for(obj)
+                decided = []
+                for p in policies:
+                    ev = p.evaluator
+                    d = ev.decide(ev.scenario(body))
+                    decided.append((p, d))
+            except CoopcheckError as err:
+                out.append(self.refused(err, line))
+                continue
+            answers = [self.stamp(p, d, decision_json(d, self.lang), obj) for p, d in decided]
+            out.append(answers if _all(obj, self.default_coop) else answers[0])
+        return out
+
+    def explain(self, items: list, show_all: bool) -> list:
+        """Each scenario's explanation (as ``coopcheck explain --format json``) or error object."""
+        out = []
+        for line, obj in enumerate(items, 1):
+            try:
+                policies, body = self.policies_for(obj)
+                found = [(p, explain(p.ruleset, make_scenario(p.ruleset, body), show_all=show_all)) for p in policies]
+            except CoopcheckError as err:
+                out.append(self.refused(err, line))
+                continue
+            answers = [self.stamp(p, e.decision, explanation_json(e, self.lang), obj) for p, e in found]
+            out.append(answers if _all(obj, self.default_coop) else answers[0])
+        return out
+
+    def compare(self, items: list, coops: str | None) -> dict:
+        """Every scenario against every co-op named (default: all served)."""
+        snapshot = self.snapshot
+        if coops:
+            chosen, seen = [], set()
+            for name in (n.strip() for n in coops.split(",") if n.strip()):
+                for p in snapshot.resolve(name):
+                    if p.id not in seen:
+                        seen.add(p.id)
+                        chosen.append(p)
+        else:
+            chosen = [snapshot.policies[i] for i in snapshot.ids()]
+        inputs = [ScenarioInput(line, obj) for line, obj in enumerate(items, 1)]
+        matrix = compare_matrix([(p.id, p.ruleset) for p in chosen], inputs)
+        rows = []
+        for row, obj in zip(matrix.rows, items):
+            entry = row.to_json()
+            entry["label"] = row_label(row, self.lang)
+            for cell, cj, p in zip(row.cells, entry.get("results", []), chosen):
+                cj["text"] = cell_text(cell, self.lang)
+                cj["revision"] = p.revision
+                if cell.decision is not None:
+                    self.stamp(p, cell.decision, cj, obj)
+                else:
+                    self.svc.metrics.inc("coopcheck_input_errors_total", code=str(cell.error.diagnostics[0].code))
+            rows.append(entry)
+        return {"coops": [p.id for p in chosen], "names": {p.id: p.name for p in chosen},
+                "revisions": {p.id: p.revision for p in chosen}, "rows": rows}
+
+
+#: The decision contract's keys, as a decision log line keeps them.
+_DECISION_KEYS = ("coop", "decision", "basis", "obligations", "citations", "reasons", "would_permit_with_consent",
+                  "items", "rules", "scenario", "revision", "decision_id")
+
+
+def _all(obj: Any, default_coop: str | None) -> bool:
+    """Whether a scenario names several co-ops (``all`` or a list): its answer is a list."""
+    coop = obj.get("coop") if isinstance(obj, dict) and obj.get("coop") is not None else default_coop
+    if not isinstance(coop, str):
+        return False
+    names = coop_names(coop)
+    return names is None or len(names) > 1
+
+
+def _work(request: Request, svc: Service, endpoint_name: str, lang: str, default_coop: str | None) -> Work:
+    state = request.scope.get("state", {})
+    client = request.client
+    return Work(svc, svc.store.snapshot, lang, default_coop, endpoint_name, state.get("caller"),
+                client.host if client else None)
+
+
+async def decide_route(request: Request, svc: Service) -> Response:
+    """``POST /v1/decide``: each scenario's decision (one object for one scenario, 400 when it
+    is refused; a list for an array)."""
+    lang, default_coop = lang_and_coop(request)
+    body = await read_json(request, svc)
+    items, single = scenario_batch(body, svc)
+    work = _work(request, svc, "/v1/decide", lang, default_coop)
+    out = await svc.run(lambda: work.decide(items))
+    await svc.write_log(work.records)
+    if single:
+        return JSON(out[0], status_code=400 if isinstance(out[0], dict) and "error" in out[0] else 200)
+    return JSON(out)
+
+
+async def explain_route(request: Request, svc: Service) -> Response:
+    """``POST /v1/explain``: each scenario's explanation (``?all=1``: every rule considered)."""
+    lang, default_coop = lang_and_coop(request)
+    show_all = request.query_params.get("all", "").lower() in ("1", "true", "yes")
+    body = await read_json(request, svc)
+    items, single = scenario_batch(body, svc)
+    work = _work(request, svc, "/v1/explain", lang, default_coop)
+    out = await svc.run(lambda: work.explain(items, show_all))
+    await svc.write_log(work.records)
+    if single:
+        return JSON(out[0], status_code=400 if isinstance(out[0], dict) and "error" in out[0] else 200)
+    return JSON(out)
+
+
+async def compare_route(request: Request, svc: Service) -> Response:
+    """``POST /v1/compare``: every scenario against every co-op of ``?coops=`` (default: all)."""
+    lang, _ = lang_and_coop(request)
+    body = await read_json(request, svc)
+    items, _single = scenario_batch(body, svc)
+    work = _work(request, svc, "/v1/compare", lang, None)
+    out = await svc.run(lambda: work.compare(items, request.query_params.get("coops")))
+    await svc.write_log(work.records)
+    return JSON(out)
+
+
+async def opa_route(request: Request, svc: Service) -> Response:
+    """``POST /v1/data/coopcheck/decide``: one decision in OPA's shape, ``{"result", "decision_id"}``."""
+    lang, default_coop = lang_and_coop(request)
+    body = await read_json(request, svc)
+    if not isinstance(body, dict):
+        raise BadBody(input_error(Code.E404, "the request must be a JSON object with `input`",
+                                   'send {"input": {...a scenario...}}'))
+    if "input" not in body:
+        raise BadBody(input_error(Code.E403, "missing field `input`", 'send {"input": {...a scenario...}}'))
+    work = _work(request, svc, "/v1/data/coopcheck/decide", lang, default_coop)
+    out = (await svc.run(lambda: work.decide([body["input"]])))[0]
+    await svc.write_log(work.records)
+    if isinstance(out, dict) and "error" in out:
+        return JSON(out, status_code=400)
+    decision_id = out["decision_id"] if isinstance(out, dict) else str(uuid.uuid4())
+    return JSON({"result": out, "decision_id": decision_id})

@@ -1,5 +1,6 @@
-"""The fuzz campaign (tests/support/fuzz.py), short: every entry point against the oracle, the
-reference evaluator and each other, plus rule files through parse, compile and fmt. The long
+"""The fuzz campaign (tests/support/fuzz.py), short: every entry point (the API, the CLI, the
+service and the audit) against the oracle, the reference evaluator and each other, plus rule
+files through parse, compile and fmt. The long
 run is ``python -m tests.support.fuzz --scenarios 10000000 --rule-files 20000`` (README.md,
 "Fuzz campaign").
 
@@ -53,10 +54,11 @@ def test_the_short_campaign_exercises_every_kind(short_run):
     assert s["permits"] > 300 and s["denies"] > 300 and s["refused"] > 500, s
     assert s["reference_checked"] > 1200, s
     assert set(s["by_kind"]) == {"valid", "mutated", "built", "mismatch", "value", "garbage"}, s["by_kind"]
-    for route, counts in d["entry_points"].items():  # the CLI reads JSON only (and skips a crashed chunk's rest)
-        assert counts.get("sent", 0) > (1500 if route == "cli" else 2000), (route, counts)
+    for route, counts in d["entry_points"].items():  # the CLI, the service and the audit read JSON lines only
+        assert counts.get("sent", 0) > (1500 if route in ("cli", "service", "audit") else 2000), (route, counts)
         assert counts.get("decided", 0) > 800 and counts.get("refused", 0) > 400, (route, counts)
     assert s["cli_chunks"] >= 3
+    assert s["service_requests"] >= 3 and s["audit_logs"] >= 3, s
     r = d["rule_files"]
     assert r["generated"] == 50 and r["parse_errors"] and r["compile_errors"], r
     assert r["parsed"] > 15 and r["compiled"] > 10 and r["formatted"] > 15 and r["recompiled"] > 10, r
@@ -74,7 +76,7 @@ class Broken:
 
 def _short(campaign, api, **kw) -> fuzz.Report:
     return fuzz.run(scenarios=kw.pop("scenarios", 500), rule_files=0, seed=kw.pop("seed", 7), cli=kw.pop("cli", False),
-                    api=api, campaign=campaign, **kw)
+                    service=kw.pop("service", False), audit=kw.pop("audit", False), api=api, campaign=campaign, **kw)
 
 
 def _failures(report) -> dict:
@@ -165,6 +167,48 @@ def test_a_cli_that_changes_its_answers_is_caught(campaign, tmp_path, monkeypatc
     monkeypatch.setattr(campaign, "cli_command", [sys.executable, str(script)])
     failures = _failures(_short(campaign, None, scenarios=300, cli=True, cli_chunk=300))
     assert failures.get("inconsistent"), failures
+
+
+def _signatures(report, kind: str, words: str) -> int:
+    """How many failures of ``kind`` have a signature with ``words`` in it."""
+    return sum(n for sig, n in report.signatures[kind].items() if words in sig)
+
+
+def test_a_service_that_flips_decisions_is_caught(campaign, monkeypatch):
+    """The service's answers are compared with the other routes' (decision JSON, less the
+    service's revision and decision_id): one that flips the consented decisions is caught."""
+    import coopcheck.serve.app as app
+
+    real = app.decision_json
+
+    def decision_json(d, lang="en", reasons=None):
+        out = real(d, lang, reasons)
+        if d.scenario.consent:
+            out["decision"] = "deny" if out["decision"] == "permit" else "permit"
+        return out
+
+    monkeypatch.setattr(app, "decision_json", decision_json)
+    report = _short(campaign, None, scenarios=300, service=True)
+    assert report.routes["service"]["sent"] > 200, report.routes["service"]
+    assert _signatures(report, "inconsistent", "service decided otherwise") > 5, report.text()
+
+
+def test_an_audit_that_flips_decisions_is_caught(campaign, monkeypatch):
+    """Each audited event's outcome is compared with ``decide``'s, and the findings with those
+    its decisions give: an audit that denies the consented permits is caught both ways."""
+    from coopcheck.audit.cases import Outcome, PolicySet
+
+    real = PolicySet._decide
+
+    def _decide(self, fields):
+        out = real(self, fields)
+        return Outcome("deny", out.coop, False, ()) if out.status == "permit" and fields.get("consent") else out
+
+    monkeypatch.setattr(PolicySet, "_decide", _decide)
+    report = _short(campaign, None, scenarios=300, audit=True)
+    assert report.routes["audit"]["sent"] > 200, report.routes["audit"]
+    assert _signatures(report, "inconsistent", "the audit decided otherwise") > 5, report.text()
+    assert _signatures(report, "inconsistent", "a finding differs") > 0, report.text()
 
 
 def test_the_oracle_reads_names_as_docs_input_md_says(campaign):

@@ -13,7 +13,15 @@ plurals, names of another kind, very long strings, odd Unicode, labels in a hand
 chunks of JSON Lines, ``python -m coopcheck check --json -`` (a marker line after each case
 line pins every answer to its line; stress lines — very long strings, huge numbers, deep
 nesting — go to a CLI process of their own, so that a crash on one, which costs a new process,
-cannot leave the ordinary lines unchecked). It counts:
+cannot leave the ordinary lines unchecked). The same lines also go, chunk by chunk, to the
+decision service in this process (``create_app`` behind Starlette's TestClient: no port) as
+JSON arrays POSTed to ``/v1/decide?coop=DEFAULT`` (a line the service cannot read as JSON
+alone as a request body), each answer compared with the other routes' — the CLI's included —
+less the ``revision`` and ``decision_id`` the service adds; and to the audit
+(``coopcheck.audit.run.audit``) as JSON Lines event logs with an ``event_id`` per object, each
+event's outcome and co-op compared with ``decide``'s for the scenario as the audit reads a
+log (other keys are the log's columns, a data string is a delimited list), its findings with
+those ``decide``'s decisions give. It counts:
 
 - **malformed decided**: the oracle says the scenario is malformed, yet an entry point decided it;
 - **wrongly refused**: the oracle says it is well-formed, yet an entry point refused it;
@@ -80,7 +88,11 @@ ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = ("use", "collect", "share", "publish")
 FIELDS = ("coop", "action", "subject", "data", "recipient", "purpose", "consent", "exception")
 MAX_NAME = 200  # docs/input.md: a name longer than 200 characters names no term
-ROUTES = ("decide", "permits", "decide_many", "make_scenario", "cli")
+ROUTES = ("decide", "permits", "decide_many", "make_scenario", "cli", "service", "audit")
+#: What the service adds to each decision of ``check --json``'s contract: left out when its
+#: answers are compared (each is checked to be there, a 16-character revision and a UUID).
+SERVICE_STAMPS = ("revision", "decision_id")
+SERVICE_STRESS_BATCH = 100  # stress lines per request (ordinary ones: the service's max_batch)
 FAILURES = ("malformed_decided", "wrongly_refused", "disagreements", "inconsistent", "crashes", "hangs",
             "fmt_failures")
 EXAMPLES_PER_KIND = 8  # at most one per signature (what went wrong, numbers left out)
@@ -920,7 +932,11 @@ class Report:
                           "denies": self.counts["denies"], "reference_checked": self.counts["reference_checked"],
                           "unspecified_decided": self.counts["unspecified_decided"],
                           "cli_chunks": self.counts["cli_chunks"], "cli_restarts": self.counts["cli_restarts"],
-                          "cli_unchecked": self.counts["cli_unchecked"]},
+                          "cli_unchecked": self.counts["cli_unchecked"],
+                          "service_requests": self.counts["service_requests"],
+                          "service_unsent": self.counts["service_unsent"],
+                          "service_unchecked": self.counts["service_unchecked"],
+                          "audit_logs": self.counts["audit_logs"], "audit_unchecked": self.counts["audit_unchecked"]},
             "entry_points": {r: dict(c) for r, c in self.routes.items()},
             "rule_files": dict(self.rules),
             "informational": {"error_code_differs_from_docs": {
@@ -955,6 +971,9 @@ class Report:
         lines.append(f"  CLI: {s['cli_chunks']} processes, {s['cli_restarts']} of them started again after a crash, "
                      f"{s['cli_unchecked']} lines left unchecked (at most {self.params['max_cli_restarts']} "
                      "restarts per chunk)")
+        lines.append(f"  service: {s['service_requests']} requests, {s['service_unsent']} lines not sent (a byte-order "
+                     f"mark, over the body limit), {s['service_unchecked']} unanswered; audit: {s['audit_logs']} logs, "
+                     f"{s['audit_unchecked']} lines unchecked")
         r = d["rule_files"]
         lines.append(f"rule files: {r.get('generated', 0)} — parsed {r.get('parsed', 0)} (parse errors "
                      f"{r.get('parse_errors', 0)}), compiled {r.get('compiled', 0)} (compile errors "
@@ -1119,6 +1138,8 @@ class Campaign:
         self.refs = refs
         self.generator = Generator(self.oracle, written)
         self._ref_memo: dict[tuple, tuple] = {}
+        self._service: Any = None  # (TestClient, max_batch, max_body) while a run uses the service
+        self._audit_sets: dict[str, Any] = {}  # default co-op -> the audit's PolicySet, for one run
 
     # ---- generation -------------------------------------------------------------------------
     def chunk(self, seed: int, number: int, start: int, size: int) -> list[Case]:
@@ -1144,9 +1165,11 @@ class Campaign:
         return hit
 
     # ---- one chunk ----------------------------------------------------------------------------
-    def run_chunk(self, cases: list[Case], report: Report, use_cli: bool) -> None:
+    def run_chunk(self, cases: list[Case], report: Report, use_cli: bool, use_service: bool = False,
+                  use_audit: bool = False) -> None:
         default = cases[0].default
-        cli_cases = [c for c in cases if c.cli] if use_cli else []
+        lined = [c for c in cases if c.cli]  # the cases with a JSON line: the CLI's, the service's, the audit's
+        cli_cases = lined if use_cli else []
         # stress lines go to a CLI process of their own: a crash on one of them (each crash
         # costs a new process) then cannot leave the ordinary lines unchecked
         batches = [[c for c in cli_cases if not c.stress], [c for c in cli_cases if c.stress]]
@@ -1154,6 +1177,11 @@ class Campaign:
         outcomes: list[dict] = [{} for _ in cases]
         with _Timer(max(10.0, 2 * self.hang_seconds)) as timer:
             self._api(cases, outcomes, timer, report)
+        # the service and the audit run while the CLI does (they are judged after it)
+        if use_service and lined:
+            self._service_chunk(lined, outcomes, cases[0].index, default, report)
+        if use_audit and lined:
+            self._audit_chunk(lined, outcomes, cases[0].index, default, report)
         for handle, batch in started:
             self._cli_collect(handle, batch, outcomes, cases[0].index, report)
         for case, outs in zip(cases, outcomes):
@@ -1355,6 +1383,308 @@ class Campaign:
             report.fail("crashes", _Example(case) | {"entry": "cli", "error": "an answer that is neither a decision "
                                                      "nor an error: " + _cut(json.dumps(obj), 200)})
 
+    # ---- the service ----------------------------------------------------------------------------
+    def open_service(self, factory: Callable[[], Any] | None = None) -> None:
+        """Start the decision service in this process: its ASGI app (``create_app`` with the
+        default configuration: the shipped policies, no token, no decision log) behind
+        Starlette's TestClient — no port, no network. ``factory`` builds another app."""
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # newer Starlette prefers httpx2 to httpx, and says so
+            from starlette.testclient import TestClient
+        from coopcheck.serve.app import ServeConfig, create_app
+
+        app = factory() if factory is not None else create_app(ServeConfig())
+        service = getattr(getattr(app, "state", None), "service", None)
+        config = getattr(service, "config", None) or ServeConfig()
+        client = TestClient(app, raise_server_exceptions=False)  # an exception is a 500 answer, counted
+        client.__enter__()
+        self._service = (client, config.max_batch, config.max_body)
+
+    def close_service(self) -> None:
+        if self._service is not None:
+            client, self._service = self._service[0], None
+            client.__exit__(None, None, None)
+
+    def _service_chunk(self, lined: list[Case], outcomes: list[dict], first_index: int, default: str,
+                       report: Report) -> None:
+        """POST the chunk's JSON lines to ``/v1/decide?coop=DEFAULT`` (as ``check --json -
+        --coop DEFAULT`` reads them): the lines the service reads as JSON as arrays (each line's
+        text as it is; at most ``max_batch`` per request and within ``max_body``; stress lines
+        in requests of their own, :data:`SERVICE_STRESS_BATCH` at most), each other line alone
+        as a request body, which must be refused (400, E406). Each answer is the service's for
+        its case; :meth:`_judge_case` compares it with every other route's (the CLI's
+        included)."""
+        _, max_batch, max_body = self._service
+        url = "/v1/decide?coop=" + default
+        counts = report.counts
+        groups: tuple[list, list] = ([], [])
+        for case in lined:
+            line = case.line
+            if line.startswith("\ufeff"):  # a body may start with a byte-order mark, a line not: not comparable
+                counts["service_unsent"] += 1
+                continue
+            if not case.api and case.value is None and line.strip() != "null":  # not JSON
+                self._service_single(url, case, outcomes[case.index - first_index], report)
+                continue
+            if "NaN" in line or "Infinity" in line:  # JSON to Python's json module, not to the service
+                try:
+                    json.loads(line, parse_constant=_not_json)
+                except ValueError:
+                    self._service_single(url, case, outcomes[case.index - first_index], report)
+                    continue
+            groups[case.stress].append(case)
+        for group, most in ((groups[0], max_batch), (groups[1], min(max_batch, SERVICE_STRESS_BATCH))):
+            batch: list[Case] = []
+            size = 2
+            for case in group:
+                n = len(case.line.encode("utf-8")) + 1
+                if n + 2 > max_body:
+                    counts["service_unsent"] += 1
+                    continue
+                if batch and (len(batch) >= most or size + n > max_body):
+                    self._service_batch(url, batch, outcomes, first_index, report)
+                    batch, size = [], 2
+                batch.append(case)
+                size += n
+            if batch:
+                self._service_batch(url, batch, outcomes, first_index, report)
+
+    def _service_post(self, url: str, body: bytes, case: Case, lines: int, report: Report):
+        """``(status, answer)``, or None after reporting a crash, a hang or an answer that is
+        not JSON."""
+        client = self._service[0]
+        report.counts["service_requests"] += 1
+        start, cpu = time.perf_counter(), time.process_time()
+        try:
+            response = client.post(url, content=body, headers={"content-type": "application/json"})
+            status, raw = response.status_code, response.content
+        except Exception as err:  # noqa: BLE001 - a crash is what we count
+            report.fail("crashes", _Example(case) | {"entry": "service", "error": _cut(f"{type(err).__name__}: "
+                                                                                      f"{err}", 300)})
+            return None
+        wall, spent = time.perf_counter() - start, time.process_time() - cpu
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = None
+        timeout = status == 503 and isinstance(answer, dict) and (answer.get("error") or {}).get("code") == "timeout"
+        if timeout or wall > STALL_SECONDS:
+            report.fail("hangs", _Example(case) | {"entry": "service", "what": f"a request of {lines} lines (this "
+                                                   "the first)" + (": 503 timeout" if timeout else ""),
+                                                   "cpu_seconds": round(spent, 2), "wall_seconds": round(wall, 2)})
+            if timeout:
+                return None
+        if answer is None:
+            report.fail("crashes", _Example(case) | {"entry": "service", "error": f"status {status}, an answer that "
+                                                     "is not JSON: " + _cut(raw.decode("utf-8", "replace"), 200)})
+            return None
+        return status, answer
+
+    def _service_batch(self, url: str, batch: list[Case], outcomes: list[dict], first_index: int,
+                       report: Report) -> None:
+        body = ("[" + ",".join(c.line for c in batch) + "]").encode("utf-8")
+        got = self._service_post(url, body, batch[0], len(batch), report)
+        if got is not None and (got[0] != 200 or not isinstance(got[1], list) or len(got[1]) != len(batch)):
+            report.fail("crashes", _Example(batch[0]) | {
+                "entry": "service", "what": f"a request of {len(batch)} lines (this the first)",
+                "error": f"status {got[0]}: " + _cut(json.dumps(got[1], ensure_ascii=False), 300)})
+            got = None
+        if got is None:
+            report.counts["service_unchecked"] += len(batch)
+            return
+        for position, (case, answer) in enumerate(zip(batch, got[1]), 1):
+            self._service_answer(case, answer, position, 200, outcomes[case.index - first_index], report)
+
+    def _service_single(self, url: str, case: Case, outs: dict, report: Report) -> None:
+        got = self._service_post(url, case.line.encode("utf-8"), case, 1, report)
+        if got is None:
+            report.counts["service_unchecked"] += 1
+            return
+        self._service_answer(case, got[1], None, got[0], outs, report)
+
+    def _service_answer(self, case: Case, answer: Any, position: int | None, status: int, outs: dict,
+                        report: Report) -> None:
+        """The service's answer to one case (``position``: its place in the request's array;
+        None: the request was the line alone, answered with ``status``)."""
+        counts = report.routes["service"]
+        counts["sent"] += 1
+        example = _Example(case)
+        if isinstance(answer, list):  # one answer per co-op; the CLI writes a line per co-op
+            report.fail("inconsistent", example | {"entry": "service", "what": f"{len(answer)} answers to one line",
+                                                   "answers": _cut(json.dumps(answer, ensure_ascii=False), 300)})
+            if not answer:
+                return
+            answer = answer[0]
+        if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+            counts["refused"] += 1
+            error = answer["error"]
+            if error.get("line") != position or (position is None and status != 400):
+                report.fail("inconsistent", example | {"entry": "service", "what": "the error names another line "
+                                                       "(or the status is not 400)", "status": status, "error": error})
+            outs["service"] = ("err", str(error.get("code")), answer)
+        elif isinstance(answer, dict) and "decision" in answer:
+            counts["decided"] += 1
+            answer = dict(answer)
+            revision, decision_id = (answer.pop(k, None) for k in SERVICE_STAMPS)
+            if not (isinstance(revision, str) and len(revision) == 16 and isinstance(decision_id, str)
+                    and _UUID.fullmatch(decision_id)) or status != 200:
+                report.fail("inconsistent", example | {"entry": "service", "what": "a decision without its revision "
+                                                       "and decision_id (or the status is not 200)", "status": status,
+                                                       "revision": revision, "decision_id": decision_id})
+            outs["service"] = ("ok", answer)
+        else:
+            report.fail("crashes", example | {"entry": "service", "error": "an answer that is neither a decision "
+                                              "nor an error: " + _cut(json.dumps(answer, ensure_ascii=False), 200)})
+
+    # ---- the audit ------------------------------------------------------------------------------
+    def _audit_chunk(self, lined: list[Case], outcomes: list[dict], first_index: int, default: str,
+                     report: Report) -> None:
+        """Write the chunk's JSON lines as event logs and audit each (``coopcheck.audit.run.audit``
+        with ``--coop DEFAULT``, every event's decision kept): the well-formed scenarios, each
+        with an ``event_id``, re-written one JSON object a line (uniform JSON types: the audit
+        reads that log the fast way, with PyArrow); the other JSON objects as they are (an
+        ``event_id`` added to their text); the lines that are not JSON objects; and the stress
+        lines — four logs, so that a crash on one leaves the others checked. Each event's
+        outcome (permit, deny or error, its co-op, its error code) must be ``decide``'s for the
+        scenario as the audit reads it (:func:`_audit_fields`); the findings (denied events by
+        co-op, deciding clauses, item, recipient and purpose, with their counts, consent counts
+        and rules) must be what ``decide``'s decisions give."""
+        logs: dict[str, list] = {"valid": [], "objects": [], "lines": [], "stress": []}
+        with _Timer(max(10.0, 2 * self.hang_seconds)) as timer:
+            for case in lined:
+                value = case.value
+                if isinstance(value, dict):
+                    eid = f"fuzz-{case.index}"
+                    fields, same = _audit_fields(value)
+                    outs = outcomes[case.index - first_index]
+                    if same and "decide" in outs:
+                        verdict, want = case.verdict, outs["decide"]
+                    else:
+                        verdict = self.oracle.judge(fields, default)
+                        policy = (verdict.resolved["policy"] if verdict.status == "ok"
+                                  else self.oracle.guess_policy(fields, default))
+                        want, _ = timer.call(coopcheck.decide, self.rulesets[policy], fields)
+                        if want[0] in ("crash", "hang"):  # the API's failure on the audit's reading
+                            report.fail("crashes" if want[0] == "crash" else "hangs", _Example(case) | {
+                                "entry": "decide (the audit's reading)", "error": want[1], "policy": policy,
+                                "input": _cut(_dumps(fields), 400)})
+                    if verdict.status == "ok" and isinstance(fields.get("data"), list) and not case.stress:
+                        logs["valid"].append((_dumps({"event_id": eid, **fields}, False), case, eid, verdict, want))
+                    else:
+                        logs["stress" if case.stress else "objects"].append(
+                            (_with_event_id(case.line, eid), case, eid, verdict, want))
+                else:  # not JSON, or a JSON value that is not an object
+                    parsed = case.api or value is not None or case.line.strip() == "null"
+                    logs["stress" if case.stress else "lines"].append(
+                        (case.line, case, None, case.verdict, ("err", "E404" if parsed else "E406")))
+        for name, entries in logs.items():
+            if entries:
+                self._audit_log(name, entries, first_index, default, report)
+
+    def _audit_log(self, name: str, entries: list, first_index: int, default: str, report: Report) -> None:
+        import coopcheck.audit.run as audit_run
+        from coopcheck.audit.cases import PolicySet
+
+        policies = self._audit_sets.get(default)
+        if policies is None:
+            policies = self._audit_sets[default] = PolicySet(list(self.rulesets.values()), default)
+        report.counts["audit_logs"] += 1
+        with tempfile.TemporaryDirectory(prefix="coopcheck-fuzz-audit-") as folder:
+            path = os.path.join(folder, name + ".jsonl")
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                f.write("\n".join(e[0] for e in entries) + "\n")
+            start, cpu = time.perf_counter(), time.process_time()
+            try:
+                result = audit_run.audit([path], default_coop=default, keep_events=True, policies=policies)
+            except Exception as err:  # noqa: BLE001 - a crash is what we count
+                report.fail("crashes", {"entry": "audit", "log": name, "error": _cut(f"{type(err).__name__}: {err}",
+                                                                                     300),
+                                        "chunk_first_case": first_index, "lines": len(entries)})
+                report.counts["audit_unchecked"] += len(entries)
+                return
+        wall, spent = time.perf_counter() - start, time.process_time() - cpu
+        if wall > STALL_SECONDS + 0.01 * len(entries):
+            report.fail("hangs", {"entry": "audit", "log": name, "what": f"a log of {len(entries)} lines",
+                                  "chunk_first_case": first_index, "cpu_seconds": round(spent, 2),
+                                  "wall_seconds": round(wall, 2)})
+        answered = set()
+        for row, event_id, coop, decision, code in result.frame.select(
+                "row", "event_id", "coop", "decision", "code").iter_rows():
+            if not 1 <= row <= len(entries) or row in answered:
+                report.fail("inconsistent", {"entry": "audit", "log": name, "what": "an event for no line (or twice)",
+                                             "row": row, "chunk_first_case": first_index})
+                continue
+            answered.add(row)
+            self._audit_answer(entries[row - 1][1:], (decision, coop, code, event_id), report)
+        for row, entry in enumerate(entries, 1):
+            if row not in answered:
+                report.fail("inconsistent", _Example(entry[1]) | {"entry": "audit", "what": "no event for the line"})
+        self._audit_findings(result, entries, report)
+
+    def _audit_answer(self, found: tuple, got: tuple, report: Report) -> None:
+        case, eid, verdict, want = found
+        decision, coop, code, event_id = got
+        counts = report.routes["audit"]
+        counts["sent"] += 1
+        example = _Example(case)
+        if verdict is not case.verdict:
+            example = example | {"audit reads": _cut(verdict.summary(), 300)}
+        if event_id != eid:
+            report.fail("inconsistent", example | {"entry": "audit", "what": "the event has another id",
+                                                   "event_id": event_id, "written": eid})
+        if decision in ("permit", "deny"):
+            counts["decided"] += 1
+            if verdict.status == "bad":
+                report.fail("malformed_decided", example | {"decided by": ["audit"], "decision": f"{decision} "
+                                                            f"({coop})"})
+            if want[0] == "ok":
+                d = want[1]
+                if decision != str(d.decision) or coop != d.coop:
+                    report.fail("inconsistent", example | {"entry": "audit", "what": "the audit decided otherwise",
+                                                           "audit": f"{decision} ({coop})",
+                                                           "decide": f"{d.decision} ({d.coop})"})
+            elif want[0] == "err":
+                report.fail("inconsistent", example | {"decided by": ["audit"], "refused by": {"decide": want[1]}})
+        elif decision == "error":
+            counts["refused"] += 1
+            if verdict.status == "ok":
+                report.fail("wrongly_refused", example | {"refused by": ["audit"], "error": code})
+            if want[0] == "ok":
+                report.fail("inconsistent", example | {"decided by": ["decide"], "refused by": {"audit": code}})
+            elif want[0] == "err" and want[1] != code:
+                report.fail("inconsistent", example | {"codes": {"audit": code, "decide": want[1]}})
+        else:
+            report.fail("crashes", example | {"entry": "audit", "error": f"an event decided `{decision}`"})
+
+    def _audit_findings(self, result, entries: list, report: Report) -> None:
+        """The audit's findings against those ``decide``'s decisions give."""
+        want: dict[tuple, list] = {}
+        for _, case, _, _, out in entries:
+            if out[0] != "ok" or out[1].permitted:
+                continue
+            d = out[1]
+            for item in d.items:
+                if item.permitted:
+                    continue
+                key = (d.coop, " / ".join(item.citations) or None, item.item, d.scenario.recipient,
+                       d.scenario.purpose)
+                group = want.setdefault(key, [0, 0, set(), case])
+                group[0] += 1
+                group[1] += bool(d.would_permit_with_consent)
+                group[2].update(item.rules)
+        got = {(f.coop, f.clause, f.item, f.recipient, f.purpose): f for f in result.findings}
+        for key in sorted(set(want) | set(got), key=repr):
+            w, f = want.get(key), got.get(key)
+            mine = (w[0], w[1], tuple(sorted(w[2]))) if w else None
+            theirs = (f.events, f.consent_would_permit, f.rules) if f else None
+            if mine != theirs:
+                shown = {"entry": "audit", "what": "a finding differs (events, consent would permit, rules)",
+                         "finding": list(key), "audit": theirs, "decide": mine}
+                report.fail("inconsistent", _Example(w[3]) | shown if w else shown)
+
+
     # ---- judging one case -----------------------------------------------------------------------
     def _judge_case(self, case: Case, outs: dict, report: Report) -> None:
         verdict = case.verdict
@@ -1366,8 +1696,8 @@ class Campaign:
         if not outs:
             return
         base = next((decided[r][1] for r in ("decide", "make_scenario", "decide_many") if r in decided), None)
-        if base is None and "cli" in decided:
-            base = decided["cli"][1]
+        if base is None:
+            base = next((decided[r][1] for r in ("cli", "service") if r in decided), None)
         example = _Example(case)
         if decided and refused:
             report.fail("inconsistent", example | {"decided by": sorted(decided),
@@ -1472,6 +1802,40 @@ class _Example:
         case = self.case
         return {"case": case.index, "kind": case.kind, "policy": case.policy, "input": case.shown(),
                 "oracle": _cut(case.verdict.summary(), 300)} | extra
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_AUDIT_DELIMITERS = re.compile(r"[、,，]")  # docs: a data field given as one string is a delimited list
+
+
+def _not_json(name: str):
+    raise ValueError(f"`{name}` is not JSON")
+
+
+def _audit_fields(value: dict) -> tuple[dict, bool]:
+    """The scenario the audit reads from a JSON Lines event (engine/audit/cases.py's reading of
+    a log): the scenario fields only (other keys are the log's own columns), absent and null
+    alike, ``data`` given as one string a list delimited by ``、``, ``,`` or ``，`` (spaces
+    around items dropped). And whether that is the scenario itself (no key left out, no data
+    string read as a list)."""
+    out = {}
+    for name in FIELDS:
+        v = value.get(name)
+        if v is None:
+            continue
+        if name == "data" and isinstance(v, str):
+            items = [p for p in (p.strip() for p in _AUDIT_DELIMITERS.split(v)) if p]
+            v = items or v
+        out[name] = v
+    return out, len(out) == len(value) and not isinstance(value.get("data"), str)
+
+
+def _with_event_id(line: str, eid: str) -> str:
+    """A JSON object's line with ``"event_id"`` added as its first key (the text otherwise as it is)."""
+    at = line.index("{")
+    rest = line[at + 1:]
+    sep = "" if rest.lstrip(" \t\r\n").startswith("}") else ","
+    return f'{line[:at + 1]}"event_id":"{eid}"{sep}{rest}'
 
 
 def _normal(value):
@@ -1712,33 +2076,44 @@ def _without_lines(ruleset) -> tuple:
 # The campaign
 # =============================================================================================
 def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, cli: bool = True,
+        service: bool = True, audit: bool = True, service_app: Callable[[], Any] | None = None,
         api: Any = None, hang_seconds: float = 5.0, rule_hang_seconds: float = 10.0,
         max_cli_restarts: int = MAX_CLI_RESTARTS, progress: Callable[[str], None] | None = None,
         campaign: Campaign | None = None) -> Report:
     """Run the campaign: ``scenarios`` scenarios through every entry point (the CLI in chunks of
     ``cli_chunk`` lines, unless ``cli`` is false; after a crash the rest of a chunk is run again,
-    at most ``max_cli_restarts`` times) and ``rule_files`` rule files through parse, compile and
-    fmt. A call using more than ``hang_seconds`` of CPU time (a rule-file step more than
-    ``rule_hang_seconds``), or stalled for a minute, is a hang. ``api`` replaces the module whose ``decide``, ``permits``, ``decide_many``
-    and ``make_scenario`` are called (to show that a broken one is caught)."""
+    at most ``max_cli_restarts`` times; the same chunks' lines through the service, unless
+    ``service`` is false, and the audit, unless ``audit`` is false) and ``rule_files`` rule
+    files through parse, compile and fmt. A call using more than ``hang_seconds`` of CPU time
+    (a rule-file step more than ``rule_hang_seconds``), or stalled for a minute, is a hang.
+    ``api`` replaces the module whose ``decide``, ``permits``, ``decide_many`` and
+    ``make_scenario`` are called, ``service_app`` builds the service's ASGI app (to show that a
+    broken one is caught)."""
     campaign = campaign or Campaign()
     campaign.api = api or coopcheck
     campaign.hang_seconds = hang_seconds
     campaign.max_cli_restarts = max_cli_restarts
+    campaign._audit_sets = {}  # the audit's remembered outcomes belong to one run
     report = Report(scenarios, rule_files, seed, cli_chunk, max_cli_restarts)
     start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     done = 0
     number = 0
-    while done < scenarios:
-        size = min(cli_chunk, scenarios - done)
-        cases = campaign.chunk(seed, number, done, size)
-        campaign.run_chunk(cases, report, cli)
-        done += size
-        number += 1
-        if progress:
-            spent = time.perf_counter() - start
-            progress(f"fuzz: {done}/{scenarios} scenarios, {done / spent:.0f}/s, failures "
-                     f"{sum(report.failures.values())}")
+    if service and scenarios:
+        campaign.open_service(service_app)
+    try:
+        while done < scenarios:
+            size = min(cli_chunk, scenarios - done)
+            cases = campaign.chunk(seed, number, done, size)
+            campaign.run_chunk(cases, report, cli, service, audit)
+            done += size
+            number += 1
+            if progress:
+                spent = time.perf_counter() - start
+                progress(f"fuzz: {done}/{scenarios} scenarios, {done / spent:.0f}/s, failures "
+                         f"{sum(report.failures.values())}")
+    finally:
+        campaign.close_service()
+        campaign._audit_sets = {}
     report.elapsed["scenarios"] = time.perf_counter() - start
     report.cpu["scenarios"] = time.process_time() - cpu
     report.cpu["cli_processes"] = _children_cpu() - children
@@ -1788,6 +2163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON to FILE")
     parser.add_argument("--cli-chunk", type=int, default=50_000, help="scenarios per CLI process (default 50000)")
     parser.add_argument("--no-cli", action="store_true", help="leave the CLI out")
+    parser.add_argument("--no-service", action="store_true", help="leave the service out")
+    parser.add_argument("--no-audit", action="store_true", help="leave the audit out")
     parser.add_argument("--hang-seconds", type=float, default=5.0,
                         help="a call using more CPU seconds than this is a hang (default 5)")
     parser.add_argument("--show", type=int, metavar="N", help="print case N of this seed in full and stop")
@@ -1798,6 +2175,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     report = run(args.scenarios, args.rule_files, args.seed, cli_chunk=args.cli_chunk, cli=not args.no_cli,
+                 service=not args.no_service, audit=not args.no_audit,
                  hang_seconds=args.hang_seconds, progress=progress)
     print(report.text())
     if args.json:

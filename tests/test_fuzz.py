@@ -177,7 +177,7 @@ def _signatures(report, kind: str, words: str) -> int:
 def test_a_service_that_flips_decisions_is_caught(campaign, monkeypatch):
     """The service's answers are compared with the other routes' (decision JSON, less the
     service's revision and decision_id): one that flips the consented decisions is caught."""
-    import coopcheck.serve.app as app
+    import coopcheck.serve.answers as app
 
     real = app.decision_json
 
@@ -195,14 +195,15 @@ def test_a_service_that_flips_decisions_is_caught(campaign, monkeypatch):
 
 def test_an_audit_that_flips_decisions_is_caught(campaign, monkeypatch):
     """Each audited event's outcome is compared with ``decide``'s, and the findings with those
-    its decisions give: an audit that denies the consented permits is caught both ways."""
+    its decisions give: an audit that permits the consented denies is caught both ways (the
+    outcome differs, and the findings miss those denies)."""
     from coopcheck.audit.cases import Outcome, PolicySet
 
     real = PolicySet._decide
 
     def _decide(self, fields):
         out = real(self, fields)
-        return Outcome("deny", out.coop, False, ()) if out.status == "permit" and fields.get("consent") else out
+        return Outcome("permit", out.coop) if out.status == "deny" and fields.get("consent") else out
 
     monkeypatch.setattr(PolicySet, "_decide", _decide)
     report = _short(campaign, None, scenarios=300, audit=True)

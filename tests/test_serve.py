@@ -607,3 +607,16 @@ def test_serve_does_not_import_the_cli_and_the_library_does_not_import_serve():
              "print(sorted(m for m in sys.modules if m.startswith(('coopcheck.serve', 'starlette', 'uvicorn'))))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
+def test_the_listening_socket_says_tcp_so_responses_are_not_held_back():
+    """asyncio turns Nagle off (TCP_NODELAY) only on sockets whose protocol is IPPROTO_TCP; one
+    made with protocol 0 held every kept-alive response ~40 ms for the peer's delayed ACK (the
+    benchmark's service section found it)."""
+    from coopcheck.serve.command import _listen
+
+    sock = _listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()

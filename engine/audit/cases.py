@@ -132,11 +132,14 @@ class PolicySet:
             return found
         ids = list(self.rulesets)
         key = coop.strip()
+        if not key:  # as every JSON surface reads it (core.scenario.coop_request)
+            raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id or `all`", None,
+                                             'e.g. "coop": "aizu"')], field="coop")
         if key not in self.rulesets:
             resolved = None
             for rs in self.rulesets.values():
-                try:
-                    resolved = rs.vocabulary.resolve(key, "coop")
+                try:  # a name as a scenario gives it: exactly, never a plural (as load_policy reads it)
+                    resolved = rs.vocabulary.resolve(key, "coop", plurals=False)
                 except LookupError:
                     resolved = None
                 break

@@ -44,6 +44,8 @@ from attrs import field, frozen
 
 from coopcheck.dsl.codes import Code
 
+from coopcheck.core.jsontext import NotJson, loads_strict
+
 #: The scenario fields an event carries (docs/input.md).
 FIELDS = ("coop", "action", "subject", "data", "recipient", "purpose", "consent", "exception")
 #: The other columns the audit reads, and the column names looked for when not mapped.
@@ -449,15 +451,13 @@ def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw.decode("utf-8"))
+            obj = loads_strict(raw.decode("utf-8"))
         except UnicodeDecodeError as err:
             unreadable.append((number, Code.E406, f"not UTF-8 text (byte {err.start})"))
             continue
-        except json.JSONDecodeError as err:
-            unreadable.append((number, Code.E406, f"invalid JSON: {err.msg.lower()} at column {err.colno}"))
-            continue
-        except RecursionError:
-            unreadable.append((number, Code.E406, "invalid JSON: nested too deeply"))
+        except NotJson as err:  # the same reading as check --json and the service
+            where = f" at column {err.column}" if err.column is not None else ""
+            unreadable.append((number, Code.E406, f"invalid JSON: {err.message[:80]}{where}"))
             continue
         if not isinstance(obj, dict):
             unreadable.append((number, Code.E404, "an event must be a JSON object"))

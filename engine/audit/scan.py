@@ -150,9 +150,9 @@ def _event_frame(chunk: Chunk, outcomes: list[Outcome], at):
                             "event_id": pl.Series([None] * k, dtype=pl.String),
                             "time": pl.Series([None] * k, dtype=pl.Datetime("us")),
                             "coop": pl.Series([None] * k, dtype=pl.String),
-                            "decision": ["error"] * k,
-                            "code": [c for _, c, _ in chunk.unreadable]})
-        out = pl.concat([out, bad]).sort("row")
+                            "decision": pl.Series(["error"] * k, dtype=pl.String),
+                            "code": pl.Series([str(c) for _, c, _ in chunk.unreadable], dtype=pl.String)})
+        out = pl.concat([out, bad.cast(out.schema)]).sort("row")
     return out
 
 

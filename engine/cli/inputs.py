@@ -19,6 +19,7 @@ from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import load_file, load_policy, shipped_policies
+from coopcheck.core.jsontext import NotJson, loads_strict
 from coopcheck.core.lists import split_names
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.scenario import coop_request
@@ -137,17 +138,11 @@ def read_json_text(args: argparse.Namespace, command: str) -> str | None:
 def parse_line(number: int, line: str) -> tuple[int, Any, CoopcheckError | None]:
     """One line of JSON Lines: ``(number, object, None)``, or ``(number, None, error)``."""
     try:
-        return number, json.loads(line), None
-    except json.JSONDecodeError as err:
+        return number, loads_strict(line), None
+    except NotJson as err:
+        where = f" at column {err.column}" if err.column is not None else ""
         return number, None, CoopcheckError([Diagnostic(
-            Code.E406, f"invalid JSON: {err.msg.lower().removesuffix(' at')} at column {err.colno}", None,
-            "each line must be one JSON object")])
-    except RecursionError:
-        return number, None, CoopcheckError([Diagnostic(
-            Code.E406, "invalid JSON: nested too deeply", None, "each line must be one JSON object")])
-    except ValueError as err:  # an integer too long to convert, say
-        return number, None, CoopcheckError([Diagnostic(
-            Code.E406, f"invalid JSON: {quote(str(err))}", None, "each line must be one JSON object")])
+            Code.E406, f"invalid JSON: {quote(err.message)}{where}", None, "each line must be one JSON object")])
 
 
 class EmptyInput(Exception):

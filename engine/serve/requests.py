@@ -6,7 +6,6 @@ not JSON is a 400 with an E406 error object), and at most ``max_batch`` scenario
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anyio
@@ -14,6 +13,7 @@ from starlette.requests import Request
 
 from coopcheck.dsl.codes import Code
 
+from coopcheck.core.jsontext import NotJson, loads_strict
 from coopcheck.serve.responses import ApiError, BadBody, input_error
 from coopcheck.serve.service import Service
 
@@ -59,18 +59,12 @@ async def read_json(request: Request, svc: Service) -> Any:
         raise BadBody(input_error(Code.E406, "the request body is empty",
                                    "send one scenario as a JSON object, or an array of them"))
     try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as err:
-        raise BadBody(input_error(Code.E406, f"invalid JSON: {err.msg.lower()} at line {err.lineno} column "
-                                   f"{err.colno}", "send one scenario as a JSON object, or an array of them")) from None
-    except RecursionError:
-        raise BadBody(input_error(Code.E406, "invalid JSON: nested too deeply", None)) from None
-    except ValueError as err:  # NaN/Infinity, integers too long to read
-        raise BadBody(input_error(Code.E406, f"invalid JSON: {err}", None)) from None
-
-
-def _no_constant(name: str):
-    raise ValueError(f"`{name}` is not JSON")
+        return loads_strict(text)
+    except NotJson as err:  # the same reading as check --json and the audit
+        if err.line is None:
+            raise BadBody(input_error(Code.E406, f"invalid JSON: {err.message[:200]}", None)) from None
+        raise BadBody(input_error(Code.E406, f"invalid JSON: {err.message} at line {err.line} column {err.column}",
+                                  "send one scenario as a JSON object, or an array of them")) from None
 
 
 def scenario_batch(body: Any, svc: Service) -> tuple[list, bool]:

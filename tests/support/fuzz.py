@@ -78,6 +78,7 @@ import attrs
 
 import coopcheck
 import coopcheck.dsl as dsl
+from coopcheck.core.jsontext import NotJson, loads_strict
 from coopcheck import CoopcheckError
 from coopcheck.dsl import ast
 from coopcheck.dsl.formatter import format_text
@@ -1030,6 +1031,22 @@ STALL_SECONDS = 60.0  # wall-clock time after which a call counts as hung, whate
 NO_TIME = (0.0, 0.0)
 
 
+#: The routes that read the scenario as JSON text (the API routes take the dict itself).
+TEXT_ROUTES = ("cli", "service")
+
+
+def _strict_json(line: str | None) -> bool:
+    """Whether a case's line is JSON text as RFC 8259 has it (no ``NaN``/``Infinity``), as
+    every text-reading entry point requires (coopcheck.core.jsontext); True without a line."""
+    if line is None:
+        return True
+    try:
+        loads_strict(line)
+    except NotJson:
+        return False
+    return True
+
+
 class _GcClock:
     """The thread CPU time the cycle collector has spent in this process (``gc.callbacks``).
 
@@ -1626,6 +1643,8 @@ class Campaign:
     def _audit_answer(self, found: tuple, got: tuple, report: Report) -> None:
         case, eid, verdict, want = found
         decision, coop, code, event_id = got
+        if not _strict_json(case.line):  # not JSON text: refused unread, so without its id
+            want, eid = ("err", "E406"), None
         counts = report.routes["audit"]
         counts["sent"] += 1
         example = _Example(case)
@@ -1688,6 +1707,16 @@ class Campaign:
     # ---- judging one case -----------------------------------------------------------------------
     def _judge_case(self, case: Case, outs: dict, report: Report) -> None:
         verdict = case.verdict
+        if not _strict_json(case.line):
+            # the line is not JSON text (NaN, Infinity): the routes that read text refuse it
+            # (E406); the API routes were handed the dict a lenient reader makes of it
+            for route in TEXT_ROUTES:
+                out = outs.get(route)
+                if out is not None and out[:2] != ("err", "E406"):
+                    report.fail("inconsistent", _Example(case) | {
+                        "entry": route, "what": "a line that is not JSON text was read",
+                        "answer": out[1] if out[0] == "err" else "decided"})
+            outs = {r: o for r, o in outs.items() if r not in TEXT_ROUTES}
         report.counts["scenarios"] += 1
         report.kinds[case.kind] += 1
         report.oracle[{"ok": "well_formed", "bad": "malformed", "unspecified": "unspecified"}[verdict.status]] += 1

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import attrs
 
-from . import engines, report, startup, stream
+from . import engines, report, startup, stream, surfaces
 from .measure import measure_shipped, measure_synthetic, merge_shipped, shipped_scenarios
 from .peers import PEERS, installed
 from .targets import evaluate
@@ -62,7 +62,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-lines", type=_count,
                    help="lines of the stream the peak memory is taken on (default 1000000, quick 100000)")
     p.add_argument("--no-startup", action="store_true",
-                   help="skip everything run in new processes: the CLI stream, memory, compile and cold start")
+                   help="skip everything run in new processes: the CLI stream, memory, compile and cold start, "
+                   "the service and the audit")
+    surfaces.register(p)
     return p
 
 
@@ -139,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _progress("compile, cold")
             figures["compile"] = startup.compile_cold(3 if quick else 5)
             figures["cold_check"] = startup.cold_check(3 if quick else 5)
+    extra = surfaces.measure(args, quick, check_only, repeats, _progress)
     targets = evaluate(headline, shipped, figures, scaling)
 
     print()
@@ -156,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(report.other_table([headline, *scaling], shipped, figures))
     print()
+    for line in surfaces.lines(extra):
+        print(line)
     print("Targets")
     print(report.target_table(targets))
     if args.json:
@@ -163,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "check_only": check_only, "repeats": repeats, "scenarios": count,
                 "peers": {p.key: p.version for p in peers},
                 "results": [attrs.asdict(r) for r in (headline, *scaling)],
-                "shipped": [attrs.asdict(r) for r in (*per_policy, shipped)], **figures,
+                "shipped": [attrs.asdict(r) for r in (*per_policy, shipped)], **figures, **extra,
                 "targets": [{**attrs.asdict(t), "result": t.verdict} for t in targets]}
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=2, ensure_ascii=False)

@@ -12,7 +12,7 @@ import itertools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from attrs import frozen
 
@@ -137,12 +137,38 @@ class NotText(Exception):
         self.start = start
 
 
-def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
+#: How many bytes of input are read at a time (at most: a read gives what is there).
+CHUNK = 1 << 16
+
+
+def raw_lines(binary, waiting: Callable[[], None] | None = None) -> Iterator[bytes]:
+    """The lines of a binary stream, each with its ``\n`` (the last one may have none), read
+    a chunk at a time as the bytes come (``read1``: a read gives what is there and waits only
+    when nothing is). ``waiting()`` is called before each read, when every line read so far
+    has been taken: the moment to flush what answers them, since the read may wait for the
+    writer of the input (a person, or a program that waits for the answers)."""
+    read = getattr(binary, "read1", None) or binary.read
+    tail = b""
+    while True:
+        if waiting is not None:
+            waiting()
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        lines = (tail + chunk).split(b"\n") if tail else chunk.split(b"\n")
+        tail = lines.pop()
+        for line in lines:
+            yield line + b"\n"
+    if tail:
+        yield tail
+
+
+def stream_scenarios(binary, waiting: Callable[[], None] | None = None) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
     """What :func:`read_scenarios` gives for the text of a binary stream, read as it comes when
     the input is JSON Lines (its first non-blank line is a whole JSON object), so a long stream
     is decided line by line in constant memory. Any other input (an array, an object over
     several lines) is read whole. Lines end at ``\n`` only. Raises :class:`NotText` at the
-    first line that is not UTF-8."""
+    first line that is not UTF-8. ``waiting`` is called before each read (:func:`raw_lines`)."""
     offset = 0
     head: list[str] = []
 
@@ -152,7 +178,7 @@ def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]
         except UnicodeDecodeError as err:
             raise NotText(offset + err.start) from None
 
-    lines = iter(binary)
+    lines = raw_lines(binary, waiting)
     for raw in lines:
         line = decode(raw)
         if not head and not offset:
@@ -238,31 +264,39 @@ class Job:
 
 def json_jobs(text, default_coop: str | None, policies: Policies) -> Iterator[Job]:
     """The scenarios of a JSON input (its text, or the ``(line, object, error)`` triples of
-    :func:`stream_scenarios`) with their rulesets (``coop`` in the scenario, else
-    ``default_coop``), each bad line as a :class:`Job` with an error."""
+    :func:`stream_scenarios`) as :func:`json_job` gives each."""
     for number, obj, error in (read_scenarios(text) if isinstance(text, str) else text):
-        if error is not None:
-            yield Job(number, error=error)
-            continue
-        try:
-            if not isinstance(obj, dict):
-                raise CoopcheckError([Diagnostic(Code.E404, "a scenario must be a JSON object", None)])
-            coop = obj.get("coop")
-            if coop is None:
-                if default_coop is None:
-                    raise CoopcheckError([Diagnostic(Code.E403, "missing field `coop`", None,
-                                                     "give `coop` in the scenario or --coop on the command line")])
-                rulesets = tuple(policies.get(default_coop))  # the command line's list or files
-            else:
-                if not isinstance(coop, str) or not coop.strip():
-                    raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id or `all`", None,
-                                                     "e.g. \"coop\": \"aizu\"")], field="coop")
-                # a scenario names one co-op (or all) by id or name: never a file or a list
-                rulesets = tuple(policies.get(coop, names_only=True))
-        except CoopcheckError as err:
-            yield Job(number, error=err)
-            continue
-        yield Job(number, rulesets, {k: v for k, v in obj.items() if k != "coop"})
+        yield json_job(number, obj, error, default_coop, policies)
+
+
+def json_job(number: int, obj: Any, error: CoopcheckError | None, default_coop: str | None,
+             policies: Policies) -> Job:
+    """One scenario read from JSON with its rulesets (``coop`` in the scenario, else
+    ``default_coop``), or a :class:`Job` with the error that stops it."""
+    if error is not None:
+        return Job(number, error=error)
+    try:
+        if not isinstance(obj, dict):
+            raise CoopcheckError([Diagnostic(Code.E404, "a scenario must be a JSON object", None)])
+        rulesets = scenario_rulesets(obj.get("coop"), default_coop, policies)
+    except CoopcheckError as err:
+        return Job(number, error=err)
+    return Job(number, rulesets, {k: v for k, v in obj.items() if k != "coop"})
+
+
+def scenario_rulesets(coop: Any, default_coop: str | None, policies: Policies) -> tuple[Ruleset, ...]:
+    """The rulesets a scenario with field ``coop`` (None: not given) is for: the co-op it names
+    (one, or all) by id or name — never a file or a list — else the command line's
+    ``default_coop`` (a list, or rule files); raises the input error when there are none."""
+    if coop is None:
+        if default_coop is None:
+            raise CoopcheckError([Diagnostic(Code.E403, "missing field `coop`", None,
+                                             "give `coop` in the scenario or --coop on the command line")])
+        return tuple(policies.get(default_coop))
+    if not isinstance(coop, str) or not coop.strip():
+        raise CoopcheckError([Diagnostic(Code.E404, "field `coop` must be a policy id or `all`", None,
+                                         "e.g. \"coop\": \"aizu\"")], field="coop")
+    return tuple(policies.get(coop, names_only=True))
 
 
 def error_object(err: CoopcheckError, line: int | None) -> dict:
@@ -284,19 +318,23 @@ def print_error(err: CoopcheckError, line: int, fmt: str) -> None:
         print(f"line {line}: {err.diagnostics[0].render()}")
 
 
-def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, answer, show) -> int:
+def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, answer, show, quick=None) -> int:
     """The ``--json FILE|-`` loop shared by ``check`` and ``explain``: read the scenarios,
     answer each with ``answer(rulesets, scenario) -> (results, denied)``, ``show(results, fmt)``
     in input order, and print an error object for a bad line while the rest still run.
-    Returns the exit code: 2 on any input error, else 1 when ``--fail-on-deny`` and something
-    was denied, else 0."""
+    ``quick(object) -> (text, denied) | None``, when given, may answer a line's object whole
+    (the text written as it is) before any of that; None leaves the line to the rest.
+    Output is flushed whenever the next read of the input may have to wait, so a stream
+    answers each line as it comes. Returns the exit code: 2 on any input error, else 1 when
+    ``--fail-on-deny`` and something was denied, else 0."""
     try:
         binary = _stdin_bytes() if args.json == "-" else open(args.json, "rb")
     except OSError as err:
         print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
         return 2
     try:
-        return _run_jobs(args, policies, command, answer, show, stream_scenarios(binary))
+        scenarios = stream_scenarios(binary, _flush_stdout)
+        return _run_jobs(args, policies, answer, show, quick, scenarios)
     except NotText as err:
         print(f"coopcheck {command}: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
         return 2
@@ -314,6 +352,11 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
             binary.close()
 
 
+def _flush_stdout() -> None:
+    """Flush standard output (whatever it is at the time: tests replace it)."""
+    sys.stdout.flush()
+
+
 def _stdin_bytes():
     """Standard input as bytes (a text stream without a buffer, as in tests, is encoded)."""
     buffer = getattr(sys.stdin, "buffer", None)
@@ -322,22 +365,30 @@ def _stdin_bytes():
     return io.BytesIO(sys.stdin.read().encode("utf-8", "surrogatepass"))
 
 
-def _run_jobs(args, policies: Policies, command: str, answer, show, scenarios) -> int:
+def _run_jobs(args, policies: Policies, answer, show, quick, scenarios) -> int:
     # what a line allocates is freed by reference counting as soon as its answer is written;
     # the cycle collector's frequent passes would mostly re-scan the evaluators' growing
     # caches (about a tenth of a long stream's time), so they run less often here
     threshold = gc.get_threshold()
     gc.set_threshold(100_000, 50, 50)
     try:
-        return _answer_jobs(args, policies, command, answer, show, scenarios)
+        return _answer_jobs(args, policies, answer, show, quick, scenarios)
     finally:
         gc.set_threshold(*threshold)
 
 
-def _answer_jobs(args, policies: Policies, command: str, answer, show, scenarios) -> int:  # noqa: ARG001
+def _answer_jobs(args, policies: Policies, answer, show, quick, scenarios) -> int:
     fmt = args.format or "json"
     errors = denied = False
-    for job in json_jobs(scenarios, args.coop, policies):
+    write = sys.stdout.write
+    for number, obj, error in scenarios:
+        if quick is not None and error is None:
+            found = quick(obj)
+            if found is not None:
+                write(found[0])
+                denied = denied or found[1]
+                continue
+        job = json_job(number, obj, error, args.coop, policies)
         error = job.error
         if error is None:
             try:

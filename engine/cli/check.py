@@ -107,13 +107,12 @@ def table_answers(writer: DecisionWriter, default_coop: str | None, policies: Po
         found = evaluators_of(obj.get("coop"))
         if found is None:
             return None
-        body = {k: v for k, v in obj.items() if k != "coop"} if "coop" in obj else obj
         if len(found) == 1:
-            line = writer.table_line(found[0], body)
+            line = writer.table_line(found[0], obj)  # (which reads no `coop`)
             return None if line is None else (line[0] + "\n", not line[1])
         lines, denied = [], False
         for ev in found:
-            line = writer.table_line(ev, body)
+            line = writer.table_line(ev, obj)
             if line is None:
                 return None
             lines.append(line[0] + "\n")

@@ -332,9 +332,10 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     except OSError as err:
         print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
         return 2
+    quick_answers = _Gathered()
     try:
-        scenarios = stream_scenarios(binary, _flush_stdout)
-        return _run_jobs(args, policies, answer, show, quick, scenarios)
+        scenarios = stream_scenarios(binary, quick_answers.flush)
+        return _run_jobs(args, policies, answer, show, quick, scenarios, quick_answers)
     except NotText as err:
         print(f"coopcheck {command}: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
         return 2
@@ -352,9 +353,31 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
             binary.close()
 
 
-def _flush_stdout() -> None:
-    """Flush standard output (whatever it is at the time: tests replace it)."""
-    sys.stdout.flush()
+class _Gathered:
+    """Text for standard output, gathered and written in one piece (a stream of short
+    answers costs one write per chunk of input, not one per line)."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def add(self, text: str) -> None:
+        """Gather ``text``."""
+        self.texts.append(text)
+
+    def write(self) -> None:
+        """Write what is gathered to standard output (whatever it is at the time: tests
+        replace it)."""
+        if self.texts:
+            text = "".join(self.texts)
+            self.texts.clear()
+            sys.stdout.write(text)
+
+    def flush(self) -> None:
+        """Write what is gathered and flush standard output."""
+        self.write()
+        sys.stdout.flush()
 
 
 def _stdin_bytes():
@@ -365,29 +388,33 @@ def _stdin_bytes():
     return io.BytesIO(sys.stdin.read().encode("utf-8", "surrogatepass"))
 
 
-def _run_jobs(args, policies: Policies, answer, show, quick, scenarios) -> int:
+def _run_jobs(args, policies: Policies, answer, show, quick, scenarios, quick_answers: _Gathered) -> int:
     # what a line allocates is freed by reference counting as soon as its answer is written;
     # the cycle collector's frequent passes would mostly re-scan the evaluators' growing
     # caches (about a tenth of a long stream's time), so they run less often here
     threshold = gc.get_threshold()
     gc.set_threshold(100_000, 50, 50)
     try:
-        return _answer_jobs(args, policies, answer, show, quick, scenarios)
+        return _answer_jobs(args, policies, answer, show, quick, scenarios, quick_answers)
     finally:
         gc.set_threshold(*threshold)
+        quick_answers.write()
 
 
-def _answer_jobs(args, policies: Policies, answer, show, quick, scenarios) -> int:
+def _answer_jobs(args, policies: Policies, answer, show, quick, scenarios, quick_answers: _Gathered) -> int:
+    """Answer each scenario in order: ``quick``'s answers are gathered in ``quick_answers``
+    and written before any other output."""
     fmt = args.format or "json"
     errors = denied = False
-    write = sys.stdout.write
+    gather = quick_answers.add
     for number, obj, error in scenarios:
         if quick is not None and error is None:
             found = quick(obj)
             if found is not None:
-                write(found[0])
+                gather(found[0])
                 denied = denied or found[1]
                 continue
+        quick_answers.write()
         job = json_job(number, obj, error, args.coop, policies)
         error = job.error
         if error is None:

@@ -173,21 +173,22 @@ class Evaluator:
         return action, tuple(dict.fromkeys(items)), purpose, subject, recipient, consent, exception, coop
 
     def table_cells(self, d: dict) -> tuple | None:
-        """Where the decision of a scenario dict (without ``coop``: it is for this co-op) is
-        read from, by look-ups alone: ``(fields, cells)`` — the scenario's fields in
-        :class:`Scenario`'s order and, for each of its items in order, the ``(plan, index)``
-        of its decision-table cell (:meth:`item`). None unless the dict passes the fast gate
-        (:meth:`_known_fields`) and every one of those cells is already filled; then
-        :meth:`decide` of the scenario reads its items' decisions from those cells alone.
+        """Where the decision of a scenario dict is read from, by look-ups alone:
+        ``(fields, cells)`` — the scenario's fields in :class:`Scenario`'s order and, for each
+        of its items in order, the ``(plan, index)`` of its decision-table cell (:meth:`item`).
+        None unless the dict passes the fast gate (:meth:`_known_fields`) and every one of
+        those cells is already filled; then :meth:`decide` of the scenario reads its items'
+        decisions from those cells alone. The scenario is for this co-op: the dict's own
+        ``coop``, if any, is what its caller chose this evaluator by, and is not read.
 
         Two scenarios with equal ``cells`` (and equal action) are decided alike but for the
         terms they name, so a caller may keep what it derives from a decision per ``cells``."""
-        if "coop" in d:
-            return None
         fields = self._known_fields(d)
         if fields is None:
             return None
-        action, items, purpose, subject, recipient, consent, exception, _ = fields
+        action, items, purpose, subject, recipient, consent, exception, coop = fields
+        if coop != self.ruleset.coop:
+            fields = (*fields[:7], self.ruleset.coop)
         plans, item_reps = self._plans, self._items
         subject = self._subjects.get(subject)
         cells = []

@@ -22,8 +22,9 @@ from coopcheck.presentation.wording import reason_texts, render_reason, sentence
 
 #: How many sentence templates, encoded terms and item entries a :class:`DecisionWriter` remembers.
 SENTENCE_LIMIT = 1 << 16
-#: How many line templates (one per set of decision-table cells) a :class:`DecisionWriter` remembers.
-LINE_LIMIT = 1 << 16
+#: How many line templates (one per set of decision-table cells) a :class:`DecisionWriter` remembers
+#: (about 0.3 kB each: they share their sentences; a 1M-line golden stream asks about 150 000).
+LINE_LIMIT = 1 << 17
 #: The scenario fields with a slot in every line template, in slot order; each item follows
 #: (:func:`slot_of`).
 SLOT_FIELDS = ("subject", "recipient", "purpose", "exception")
@@ -69,6 +70,7 @@ def slot_of(field: str | int, shown: bool = False) -> int:
 
 
 _SUBJECT, _RECIPIENT, _PURPOSE, _EXCEPTION = (slot_of(f) for f in SLOT_FIELDS)
+_ITEM = slot_of(0)  # the first item's slots, and the first slot of any item
 
 
 def merged(pieces) -> tuple:
@@ -88,46 +90,47 @@ def merged(pieces) -> tuple:
     return tuple(out)
 
 
-def compile_template(pieces: list, values: int) -> tuple[list, itemgetter]:
+def compile_template(pieces: list, values: int) -> tuple[list, tuple]:
     """A line template from its pieces in order — fixed texts (str) and slots (int) — for
-    lines with ``values`` slot values: its fixed texts (each run of them joined into one),
-    and a getter that picks, from a line's slot values followed by those texts, every piece
-    of the line in order."""
-    texts: list[str] = []
-    order: list[int] = []
-    run: list[str] = []
+    lines with ``values`` slot values: its fixed texts, and the order in which to pick, from a
+    line's slot values followed by those texts, every piece of the line (for an
+    :func:`~operator.itemgetter`, so at least two). The texts are the pieces themselves, not
+    joined: templates share the sentences they have in common."""
+    texts = [p for p in pieces if p.__class__ is not int]
+    order = []
+    n = values
     for piece in pieces:
         if piece.__class__ is int:
-            if run:
-                order.append(values + len(texts))
-                texts.append("".join(run))
-                run = []
             order.append(piece)
         else:
-            run.append(piece)
-    if run or len(order) < 2:  # (a getter of one index would give the piece, not a tuple of it)
-        order.append(values + len(texts))
-        texts.append("".join(run))
-    return texts, itemgetter(*order)
+            order.append(n)
+            n += 1
+    if len(order) < 2:  # a getter of one index would give the piece, not a tuple of it
+        order.append(n)
+        texts.append("")
+    return texts, tuple(order)
 
 
 class DecisionWriter:
     """Writes decisions as JSON lines in one language: each line is exactly
     ``json.dumps(decision_json(d, lang), ensure_ascii=False)``, filled in from a line template
     (see the module's help). It remembers, each table up to :data:`SENTENCE_LIMIT` entries,
-    the split sentence template of each reason, the encoded form of terms and lists of ids
-    and the encoded ``items`` entries, and up to :data:`LINE_LIMIT` line templates, one per
-    set of decision-table cells that :meth:`table_line` was asked. Not shared between threads."""
+    the split sentence template of each reason, the encoded form of terms and lists of ids,
+    the pieces of each item decision's reasons and entry, and the texts and getters line
+    templates share; and up to :data:`LINE_LIMIT` line templates, one per set of
+    decision-table cells that :meth:`table_line` was asked. Not shared between threads."""
 
-    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_encode")
+    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_getters", "_encode")
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self._sentences: dict[tuple, tuple] = {}  # (reason, vocabulary, action) -> split sentence template
         self._encoded: dict = {}  # a term or a tuple of ids -> its JSON text
-        self._items: dict[tuple, tuple] = {}  # an item decision's fields but its item, its place -> its pieces
+        self._items: dict[tuple, tuple] = {}  # an item decision (its explanation by identity) -> its pieces
         self._shown: dict[int, tuple] = {}  # id(vocabulary) -> (vocabulary, {term id: (JSON, display text)})
         self._lines: dict[tuple, tuple] = {}  # (action, exception given, cells) -> (template, permitted)
+        self._texts: dict[str, str] = {}  # a line template's own texts, one copy each
+        self._getters: dict[tuple, itemgetter] = {}  # a line template's order -> its getter
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
 
     # ---- lines -------------------------------------------------------------------------------
@@ -141,11 +144,13 @@ class DecisionWriter:
                                                                   sc.exception, *sc.items)))
 
     def table_line(self, evaluator, scenario: dict) -> tuple[str, bool] | None:
-        """The line of a scenario dict (without ``coop``) decided by ``evaluator``, and whether
+        """The line of a scenario dict decided by ``evaluator`` (for its co-op, whatever the
+        dict's ``coop``: :meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), and whether
         it is a permit — read from the decision tables when every cell it needs is filled
         (:meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), through the line template
         of those cells; None otherwise (decide it and write :meth:`line`). The line is the
-        one :meth:`line` writes for ``evaluator.decide(evaluator.scenario(scenario))``."""
+        one :meth:`line` writes for ``evaluator.decide(evaluator.scenario(scenario))`` with the
+        scenario's ``coop`` left out."""
         found = evaluator.table_cells(scenario)
         if found is None:
             return None
@@ -201,53 +206,73 @@ class DecisionWriter:
         if tuple(i.item for i in items) != sc.items:
             return None
         would = decision.would_permit_with_consent
-        pieces = ["".join(('{"coop": ', self._term(decision.coop), ', "decision": "', decision.decision.value,
-                           '", "basis": "', decision.basis.value, '", "obligations": ',
-                           self._ids(decision.obligations), ', "citations": ', self._ids(decision.citations),
-                           ', "reasons": ['))]
+        text = self._text
+        pieces = [text('{"coop": ', self._term(decision.coop), ', "decision": "', decision.decision.value,
+                       '", "basis": "', decision.basis.value, '", "obligations": ', self._ids(decision.obligations),
+                       ', "citations": ', self._ids(decision.citations), ', "reasons": [')]
         entries: list = []
         said = False  # a sentence is written (the next one follows a comma)
         for k, item in enumerate(items):
             if item.told_for is None and not all(_told_in_own_terms(r, item.item, sc) for r in item.explanation):
                 return None
-            reasons, entry, _ = self._item_pieces(item, k, decision)
+            reasons, rest, _ = self._item_pieces(item, decision)
             if reasons:
+                if k:  # the pieces are told for the first item: move its slots to item k's
+                    shift = slot_of(k) - _ITEM
+                    reasons = [p + shift if p.__class__ is int and p >= _ITEM else p for p in reasons]
                 pieces += (", ", *reasons) if said else reasons
                 said = True
-            entries += entry
+            entries += (', {"item": ' if k else '{"item": ', slot_of(k), rest)
         if would:
             pieces += (", " if said else "", self._would(decision))
-        pieces.append("".join(('], "would_permit_with_consent": ', "null" if would is None else "true" if would
-                               else "false", ', "items": [')))
+        pieces.append(text('], "would_permit_with_consent": ', "null" if would is None else "true" if would
+                           else "false", ', "items": ['))
         pieces += entries
-        pieces.append("".join(('], "rules": ', self._ids(decision.rules), ', "scenario": {"coop": ',
-                               self._term(sc.coop), ', "action": ', self._term(sc.action), ', "subject": ')))
+        pieces.append(text('], "rules": ', self._ids(decision.rules), ', "scenario": {"coop": ', self._term(sc.coop),
+                           ', "action": ', self._term(sc.action), ', "subject": '))
         pieces += (_SUBJECT, ', "data": [')
         for k in range(len(items)):
             pieces += (", ", slot_of(k)) if k else (slot_of(k),)
         pieces += ('], "recipient": ', _RECIPIENT, ', "purpose": ', _PURPOSE,
-                   ', "consent": ' + ("true" if sc.consent else "false") + ', "exception": ', _EXCEPTION, "}}")
-        return compile_template(pieces, 2 * (len(SLOT_FIELDS) + len(items)))
+                   ', "consent": true, "exception": ' if sc.consent else ', "consent": false, "exception": ',
+                   _EXCEPTION, "}}")
+        texts, order = compile_template(pieces, 2 * (len(SLOT_FIELDS) + len(items)))
+        getter = self._getters.get(order)
+        if getter is None:
+            getter = itemgetter(*order)
+            if len(self._getters) < SENTENCE_LIMIT:
+                self._getters[order] = getter
+        return texts, getter
 
-    def _item_pieces(self, item: ItemDecision, k: int, decision: Decision) -> tuple:
-        """The pieces of item ``k``'s reasons (its sentences, quoted, comma-separated) and of
-        its ``items`` entry (after a comma unless first), remembered (with the explanation)."""
+    def _text(self, *texts: str) -> str:
+        """Texts joined, the one copy of that text kept (line templates share them)."""
+        joined = "".join(texts)
+        found = self._texts.get(joined)
+        if found is None:
+            found = joined
+            if len(self._texts) < SENTENCE_LIMIT:
+                self._texts[joined] = joined
+        return found
+
+    def _item_pieces(self, item: ItemDecision, decision: Decision) -> tuple:
+        """The pieces of an item's reasons (its sentences, quoted, comma-separated), told as
+        for the scenario's first item, and of its ``items`` entry after its id, remembered
+        (with the explanation)."""
         # the explanation by identity (a decision table's cell shares it with every decision
         # read from it; kept in the entry, so its id is not reused meanwhile)
         explanation = item.explanation
-        key = (id(explanation), k, item.decision, item.basis, item.rules, item.citations,
-               decision.scenario.action, id(decision.vocabulary))
+        key = (id(explanation), item.decision, item.basis, item.rules, item.citations, decision.scenario.action,
+               id(decision.vocabulary))
         found = self._items.get(key)
         if found is None or found[2] is not explanation:
             reasons: list = []
-            for reason in item.explanation:
+            for reason in explanation:
                 reasons += ('"',) if not reasons else (', "',)
-                reasons += self._sentence(reason, decision, k)
+                reasons += self._sentence(reason, decision)
                 reasons.append('"')
             entry = item_json(item)
             del entry["item"]
-            found = (merged(reasons), ('{"item": ' if k == 0 else ', {"item": ', slot_of(k),
-                                       ", " + self._encode(entry)[1:]), explanation)
+            found = (merged(reasons), ", " + self._encode(entry)[1:], explanation)
             if len(self._items) < SENTENCE_LIMIT:
                 self._items[key] = found
         return found
@@ -260,9 +285,9 @@ class DecisionWriter:
                 render_reason(CONSENT_WOULD_PERMIT, decision, self.lang))
         return found
 
-    def _sentence(self, reason, decision: Decision, k: int) -> list:
-        """The pieces of a reason's sentence, told for item ``k`` of the decision's scenario,
-        inside its quotes."""
+    def _sentence(self, reason, decision: Decision) -> list:
+        """The pieces of a reason's sentence, told as for the first item of the decision's
+        scenario, inside its quotes."""
         action = decision.scenario.action
         key = (reason, id(decision.vocabulary), action)
         parts = self._sentences.get(key)
@@ -279,7 +304,7 @@ class DecisionWriter:
             elif part == "item" and reason.item is None:
                 out.append("—")
             elif part == "item" or (part == "value" and told == "item"):
-                out.append(slot_of(k, True))
+                out.append(_ITEM + 1)
             elif part == "value" and told is None:
                 out.append(self._encode(term_text(decision.vocabulary, reason.value, self.lang))[1:-1])
             else:

@@ -203,14 +203,16 @@ def stream_scenarios(binary, waiting: Callable[[], None] | None = None) -> Itera
         return
     number = len(head)
     pending = []  # blank lines after the first object, up to the next line with content
-    for raw in lines:
-        pending.append(raw)
-        if decode(raw).strip():
-            break
-    else:  # the whole text is this one object: it is scenario 1, as read_scenarios says
-        yield 1, obj, None
-        return
-    yield number, obj, None
+    if number > 1:  # after blank lines, it is line `number` of JSON Lines, or scenario 1 of
+        # a text that is this one object (as read_scenarios says): the rest of the text tells
+        for raw in lines:
+            pending.append(raw)
+            if decode(raw).strip():
+                break
+        else:
+            yield 1, obj, None
+            return
+    yield number, obj, None  # (on the first line it is 1 either way: answered without waiting)
     for raw in itertools.chain(pending, lines):
         number += 1
         line = decode(raw)

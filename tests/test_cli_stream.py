@@ -19,7 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coopcheck import decide, decision_json, load_policy, shipped_policies
-from coopcheck.cli.inputs import error_object, json_jobs, raw_lines, read_scenarios, Policies
+import pytest
+
+from coopcheck.cli.inputs import NotText, Policies, error_object, json_jobs, read_scenarios, stream_scenarios, text_lines
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,15 +45,32 @@ class Trickle(io.RawIOBase):
 @given(st.lists(st.sampled_from([b"{}", b"", b"\r", b"x", "あ".encode(), b" "]), max_size=30)
        .map(lambda parts: b"\n".join(parts)),
        st.lists(st.integers(1, 7), max_size=40))
-def test_raw_lines_are_the_lines_of_the_stream(data, sizes):
-    """Property: however the bytes arrive, the lines are those of reading the stream line by
-    line, and ``waiting`` is called before every read and only then."""
+def test_text_lines_are_the_lines_of_the_stream(data, sizes):
+    """Property: however the bytes arrive (a character split between reads too), the lines
+    are those of the text split at ``\n``, and ``waiting`` is called before every read and
+    only then."""
     log: list = []
-    lines = list(raw_lines(Trickle(data, list(sizes), log), lambda: log.append(("waiting",))))
-    assert lines == list(io.BytesIO(data))
+    chunks = list(text_lines(Trickle(data, list(sizes), log), lambda: log.append(("waiting",))))
+    want = data.decode("utf-8").split("\n")
+    if want[-1] == "":
+        want.pop()
+    assert [line for chunk in chunks for line in chunk] == want
     assert log[0] == ("waiting",)
     assert all(a == ("waiting",) and b[0] == "read" for a, b in zip(log[::2], log[1::2]))
     assert log[-1] == ("read", 0)
+
+
+@pytest.mark.parametrize("sizes", [[1000], [3] * 100])
+def test_a_stream_answers_the_lines_before_one_that_is_not_text(sizes):
+    """The lines before the first bad byte are answered, then the error names that byte,
+    whether or not they came in the same read."""
+    data = b'{"a": 1}\n\n{"b": 2}\n{"c": "\xff"}\n{"d": 4}\n'
+    got = []
+    with pytest.raises(NotText) as err:
+        for number, obj, _ in stream_scenarios(Trickle(data, list(sizes), [])):
+            got.append((number, obj))
+    assert got == [(1, {"a": 1}), (3, {"b": 2})]
+    assert err.value.start == data.index(b"\xff")
 
 
 def _expected(text: str, default_coop: str | None = None) -> str:
@@ -145,8 +164,6 @@ def test_a_stream_answers_each_line_as_it_comes():
 def test_read_scenarios_and_the_stream_agree_on_line_numbers():
     """The chunked reader numbers lines as the whole-text reader does (blank lines counted)."""
     text = "\n" + json.dumps(SCENARIOS[0], ensure_ascii=False) + "\n\n{broken\r\n" + json.dumps(SCENARIOS[4]) + "\n"
-    from coopcheck.cli.inputs import stream_scenarios
-
     streamed = [(n, e is None) for n, _, e in stream_scenarios(Trickle(text.encode(), [3] * 100, []))]
     assert streamed == [(n, e is None) for n, _, e in read_scenarios(text)] == [(2, True), (4, False), (5, True)]
     assert sorted(shipped_policies())

@@ -141,26 +141,46 @@ class NotText(Exception):
 CHUNK = 1 << 16
 
 
-def raw_lines(binary, waiting: Callable[[], None] | None = None) -> Iterator[bytes]:
-    """The lines of a binary stream, each with its ``\n`` (the last one may have none), read
-    a chunk at a time as the bytes come (``read1``: a read gives what is there and waits only
-    when nothing is). ``waiting()`` is called before each read, when every line read so far
-    has been taken: the moment to flush what answers them, since the read may wait for the
-    writer of the input (a person, or a program that waits for the answers)."""
+def text_lines(binary, waiting: Callable[[], None] | None = None) -> Iterator[list[str]]:
+    """The lines of a binary stream as text, without their ``\n``, a list for each chunk of
+    bytes read as they come (``read1``: a read gives what is there and waits only when
+    nothing is); a last line without ``\n`` is a line too. ``waiting()`` is called before
+    each read, when every line read so far has been taken: the moment to flush what answers
+    them, since the read may wait for the writer of the input (a person, or a program that
+    waits for the answers). Raises :class:`NotText` (after the lines before it) at the first
+    byte that is not UTF-8."""
     read = getattr(binary, "read1", None) or binary.read
     tail = b""
+    offset = 0  # where `tail` starts in the stream
     while True:
         if waiting is not None:
             waiting()
         chunk = read(CHUNK)
         if not chunk:
             break
-        lines = (tail + chunk).split(b"\n") if tail else chunk.split(b"\n")
-        tail = lines.pop()
-        for line in lines:
-            yield line + b"\n"
+        data = tail + chunk if tail else chunk
+        end = data.rfind(b"\n")
+        if end < 0:
+            tail = data
+            continue
+        tail = data[end + 1:]
+        yield from _decoded_lines(data[:end], offset)
+        offset += end + 1
     if tail:
-        yield tail
+        yield from _decoded_lines(tail, offset)
+
+
+def _decoded_lines(data: bytes, offset: int) -> Iterator[list[str]]:
+    """The lines of ``data`` (whole lines, from byte ``offset`` of a stream on) as text; if
+    it is not all UTF-8, the lines before the one with the first bad byte, then
+    :class:`NotText` at that byte."""
+    try:
+        yield data.decode("utf-8").split("\n")
+    except UnicodeDecodeError as err:
+        good = data.rfind(b"\n", 0, err.start)
+        if good >= 0:
+            yield data[:good].decode("utf-8").split("\n")
+        raise NotText(offset + err.start) from None
 
 
 def stream_scenarios(binary, waiting: Callable[[], None] | None = None) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
@@ -168,59 +188,49 @@ def stream_scenarios(binary, waiting: Callable[[], None] | None = None) -> Itera
     the input is JSON Lines (its first non-blank line is a whole JSON object), so a long stream
     is decided line by line in constant memory. Any other input (an array, an object over
     several lines) is read whole. Lines end at ``\n`` only. Raises :class:`NotText` at the
-    first line that is not UTF-8. ``waiting`` is called before each read (:func:`raw_lines`)."""
-    offset = 0
+    first line that is not UTF-8. ``waiting`` is called before each read (:func:`text_lines`)."""
+    lines = itertools.chain.from_iterable(text_lines(binary, waiting))
     head: list[str] = []
-
-    def decode(raw: bytes) -> str:
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise NotText(offset + err.start) from None
-
-    lines = raw_lines(binary, waiting)
-    for raw in lines:
-        line = decode(raw)
-        if not head and not offset:
+    for line in lines:
+        if not head:
             line = line.removeprefix("\ufeff")  # a byte-order mark is not part of the text
-        offset += len(raw)
         head.append(line)
         if line.strip():
             break
     else:
         raise EmptyInput  # nothing but blank lines (or nothing at all)
-    first = head[-1].removesuffix("\n").removesuffix("\r")
     try:
-        obj = json.loads(first)
+        obj = json.loads(head[-1].removesuffix("\r"))
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         obj = None
     if not isinstance(obj, dict):  # not JSON Lines: the whole text is one value (or broken)
-        rest = []
-        for raw in lines:
-            rest.append(decode(raw))
-            offset += len(raw)
-        yield from read_scenarios("".join(head) + "".join(rest))
+        yield from read_scenarios("\n".join(itertools.chain(head, lines)))
         return
     number = len(head)
     pending = []  # blank lines after the first object, up to the next line with content
     if number > 1:  # after blank lines, it is line `number` of JSON Lines, or scenario 1 of
         # a text that is this one object (as read_scenarios says): the rest of the text tells
-        for raw in lines:
-            pending.append(raw)
-            if decode(raw).strip():
+        for line in lines:
+            pending.append(line)
+            if line.strip():
                 break
         else:
             yield 1, obj, None
             return
     yield number, obj, None  # (on the first line it is 1 either way: answered without waiting)
-    for raw in itertools.chain(pending, lines):
+    loads = json.loads
+    for line in itertools.chain(pending, lines) if pending else lines:
         number += 1
-        line = decode(raw)
-        offset += len(raw)
-        line = line.removesuffix("\n").removesuffix("\r")
+        if line.endswith("\r"):
+            line = line[:-1]
         if not line.strip():
             continue
-        yield parse_line(number, line)
+        try:
+            obj = loads(line)
+        except (ValueError, RecursionError):  # what parse_line reports
+            yield parse_line(number, line)
+            continue
+        yield number, obj, None
 
 
 def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]]:

@@ -211,6 +211,7 @@ class DecisionWriter:
                        '", "basis": "', decision.basis.value, '", "obligations": ', self._ids(decision.obligations),
                        ', "citations": ', self._ids(decision.citations), ', "reasons": [')]
         entries: list = []
+        slots = [slot_of(k) for k in range(len(items))]
         said = False  # a sentence is written (the next one follows a comma)
         for k, item in enumerate(items):
             if item.told_for is None and not all(_told_in_own_terms(r, item.item, sc) for r in item.explanation):
@@ -218,11 +219,11 @@ class DecisionWriter:
             reasons, rest, _ = self._item_pieces(item, decision)
             if reasons:
                 if k:  # the pieces are told for the first item: move its slots to item k's
-                    shift = slot_of(k) - _ITEM
+                    shift = slots[k] - _ITEM
                     reasons = [p + shift if p.__class__ is int and p >= _ITEM else p for p in reasons]
                 pieces += (", ", *reasons) if said else reasons
                 said = True
-            entries += (', {"item": ' if k else '{"item": ', slot_of(k), rest)
+            entries += (', {"item": ' if k else '{"item": ', slots[k], rest)
         if would:
             pieces += (", " if said else "", self._would(decision))
         pieces.append(text('], "would_permit_with_consent": ', "null" if would is None else "true" if would
@@ -231,8 +232,8 @@ class DecisionWriter:
         pieces.append(text('], "rules": ', self._ids(decision.rules), ', "scenario": {"coop": ', self._term(sc.coop),
                            ', "action": ', self._term(sc.action), ', "subject": '))
         pieces += (_SUBJECT, ', "data": [')
-        for k in range(len(items)):
-            pieces += (", ", slot_of(k)) if k else (slot_of(k),)
+        for k, slot in enumerate(slots):
+            pieces += (", ", slot) if k else (slot,)
         pieces += ('], "recipient": ', _RECIPIENT, ', "purpose": ', _PURPOSE,
                    ', "consent": true, "exception": ' if sc.consent else ', "consent": false, "exception": ',
                    _EXCEPTION, "}}")

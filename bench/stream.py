@@ -42,10 +42,12 @@ RSS_WRAPPER = ("import resource, subprocess, sys\n"
 
 
 def environment() -> dict:
-    """The environment both commands run in: this one, with bytecode caches allowed (as an
-    installed program has them)."""
+    """The environment both commands run in: this one, with bytecode caches allowed and
+    standard output buffered (as an installed program has them: a PYTHONUNBUFFERED left in
+    the environment would make every write of the one and not the other a system call)."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONUNBUFFERED", None)
     return env
 
 

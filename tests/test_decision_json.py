@@ -1,10 +1,11 @@
 """The decision contract in JSON: ``decision_json`` and the stream writer agree exactly.
 
-``DecisionWriter.line`` assembles each line from pieces it has already encoded (sentences,
-lists of ids, items); the property is that the line is byte for byte
-``json.dumps(decision_json(decision, lang), ensure_ascii=False)`` — for permits and denies, one
-item or several, with or without consent or a legal exception, in English and Japanese, and
-whatever the writer has seen before.
+``DecisionWriter.line`` fills a line template assembled from pieces it has already encoded
+(sentences, lists of ids, items), and ``DecisionWriter.table_line`` fills the template it
+keeps for a scenario's decision-table cells without deciding it; the property is that each
+line is byte for byte ``json.dumps(decision_json(decision, lang), ensure_ascii=False)`` — for
+permits and denies, one item or several, with or without consent or a legal exception, in
+English and Japanese, and whatever the writer has seen before.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coopcheck import decide, load_policy, shipped_policies
+from coopcheck import Evaluator, decide, load_policy, shipped_policies
 from coopcheck.presentation.decision_json import DecisionWriter, decision_json
 
 POLICIES = {c: load_policy(c) for c in shipped_policies()}
@@ -65,3 +66,94 @@ def test_writer_matches_on_every_shipped_test_scenario(lang):
     for _ in range(2):
         for d in decisions:
             assert writer.line(d) == json.dumps(decision_json(d, lang), ensure_ascii=False)
+
+
+def _class_mates(draw, coop: str) -> list[dict]:
+    """A base scenario varied one part at a time, so that later ones read cells (and line
+    templates) that earlier ones left."""
+    vocab = POLICIES[coop].vocabulary
+    action = draw(st.sampled_from(("use", "collect", "share", "publish")))
+    sc = {"action": action, "data": [draw(st.sampled_from(vocab.of_kind("item")))],
+          "purpose": draw(st.sampled_from(vocab.of_kind("purpose")))}
+    if action == "share":
+        sc["recipient"] = draw(st.sampled_from(vocab.of_kind("party")))
+    out = [sc]
+    for _ in range(draw(st.integers(1, 8))):
+        part = draw(st.sampled_from(("data", "purpose", "subject", "consent", "exception", "recipient")))
+        if part == "data":
+            value = draw(st.lists(st.sampled_from(vocab.of_kind("item")), min_size=1, max_size=3))
+        elif part == "consent":
+            value = draw(st.booleans())
+        elif part == "recipient":
+            if action != "share":
+                continue
+            value = draw(st.sampled_from(vocab.of_kind("party")))
+        else:
+            value = draw(st.sampled_from([None, *vocab.of_kind(part)] if part == "exception" else vocab.of_kind(part)))
+        sc = {**sc, part: value}
+        out.append(sc)
+    return out
+
+
+@st.composite
+def streams(draw) -> tuple[str, list[dict]]:
+    """A co-op and a few runs of class-mate scenarios (with its ``coop`` or none)."""
+    coop = draw(st.sampled_from(sorted(POLICIES)))
+    runs = [s for _ in range(draw(st.integers(1, 3))) for s in _class_mates(draw, coop)]
+    named = draw(st.sampled_from((coop, coop.upper())))  # the co-op as a scenario may name it
+    return coop, [{**s, "coop": named} if draw(st.booleans()) else s for s in runs]
+
+
+def _stream_lines(writer: DecisionWriter, ev, stream: list[dict]) -> list[tuple[str, bool]]:
+    """Each scenario's line as ``check --json`` writes it: from the tables when they answer,
+    else decided (which fills them)."""
+    out = []
+    for sc in stream:
+        found = writer.table_line(ev, sc)
+        if found is None:
+            d = ev.decide(ev.scenario({k: v for k, v in sc.items() if k != "coop"}))
+            found = (writer.line(d), d.permitted)
+        out.append(found)
+    return out
+
+
+@given(streams(), st.sampled_from(("en", "ja")))
+def test_table_lines_are_the_lines_of_the_decisions(case, lang):
+    """Property: a line read from the tables through a line template is byte for byte the JSON
+    text of the decision contract of the scenario decided in full, and its verdict the
+    decision's — for a writer that has seen much before (shared) and one that has not; the
+    second time round every line comes from the tables."""
+    coop, stream = case
+    ev = Evaluator(POLICIES[coop])
+    expected = []
+    for sc in stream:
+        d = decide(POLICIES[coop], {k: v for k, v in sc.items() if k != "coop"})
+        expected.append((json.dumps(decision_json(d, lang), ensure_ascii=False), d.permitted))
+    for writer in (WRITERS[lang], DecisionWriter(lang)):
+        assert _stream_lines(writer, ev, stream) == expected
+        assert [writer.table_line(ev, sc) for sc in stream] == expected
+
+
+def test_table_line_is_none_until_the_tables_can_answer():
+    """A scenario whose names or cells the evaluator has not met, or a bad one, is left to the
+    full path."""
+    ev, writer = Evaluator(POLICIES["aizu"]), DecisionWriter()
+    sc = {"action": "share", "data": ["購買履歴"], "recipient": "日本生協連", "purpose": "delivery"}
+    assert writer.table_line(ev, sc) is None  # names not resolved yet
+    d = ev.decide(ev.scenario(sc))
+    assert writer.table_line(ev, sc) == (writer.line(d), True)
+    assert writer.table_line(ev, {**sc, "purpose": "billing"}) is None  # another cell, not filled yet
+    for bad in ({**sc, "bogus": 1}, {**sc, "consent": "yes"}, {**sc, "data": []}, {**sc, "action": "use"}):
+        assert writer.table_line(ev, bad) is None
+
+
+def test_a_line_template_fills_each_item_in_its_place():
+    """The pieces of an item's reasons are kept as for the first item and moved to each
+    place: the same item decision written first, second and third names the right item."""
+    ev, writer = Evaluator(POLICIES["aizu"]), DecisionWriter()
+    for data in (["name"], ["address", "name"], ["phone", "address", "name"], ["name", "name"]):
+        sc = {"action": "publish", "data": data, "purpose": "delivery"}
+        d = ev.decide(ev.scenario(sc))
+        want = json.dumps(decision_json(d), ensure_ascii=False)
+        assert writer.line(d) == want
+        assert writer.table_line(ev, sc) == (want, d.permitted)

@@ -134,3 +134,56 @@ def test_the_shared_evaluator_goes_with_its_ruleset():
     gc.collect()
     assert all(r() is None for r in refs)
     assert len(module._SHARED) == before
+
+
+@given(st.sampled_from(["share", "share", "use", "collect", "publish"]), VARIATIONS)
+def test_table_cells_are_where_decide_reads_from(action, variations):
+    """Property: ``table_cells`` of a scenario dict is None, or the fields of the scenario the
+    gate gives (for this co-op, whatever the dict's ``coop``) with the filled cell of each of
+    its items — the cells ``decide`` reads — and then it stays so."""
+    ev = Evaluator(AIZU)
+    d = {"action": action, "data": ["name"], "purpose": "delivery", "coop": "AIZU"}  # as a caller may name it
+    if action == "share":
+        d["recipient"] = "jccu"
+    for part, value in variations:
+        if part == "recipient" and action != "share":
+            continue
+        d = {**d, part: value}
+        for _ in range(2):  # before and after deciding it
+            found = ev.table_cells(d)
+            sc = _evaluator(ev, {k: v for k, v in d.items() if k != "coop"})
+            if found is None:
+                if not isinstance(sc, tuple):
+                    ev.decide(sc)
+                continue
+            fields, cells = found
+            assert fields == (sc.action, sc.items, sc.purpose, sc.subject, sc.recipient, sc.consent, sc.exception,
+                              "aizu")
+            for item, (plan, i) in zip(sc.items, cells, strict=True):
+                assert plan is ev.plan(sc.action, sc.subject, item)
+                assert i == plan.cell(sc.recipient, sc.purpose, sc.consent, sc.exception)
+                assert plan.cells[i] is not None
+
+
+@given(st.sampled_from(["share", "share", "use", "collect", "publish"]), VARIATIONS)
+def test_a_cell_told_for_its_own_scenario_is_itself(action, variations):
+    """Property: every reason in a filled cell, told for the scenario that filled it, is that
+    reason (what the JSON writer's line templates rely on: a decision read from a cell names
+    the asking scenario's terms exactly where a rebound one would)."""
+    ev = Evaluator(AIZU)
+    d = {"action": action, "data": ["name", "address"], "purpose": "delivery"}
+    if action == "share":
+        d["recipient"] = "jccu"
+    for part, value in variations:
+        if part != "recipient" or action == "share":
+            d = {**d, part: value}
+            sc = _gate(d)
+            if not isinstance(sc, tuple):
+                ev.decide(sc)
+    for plan in ev._plans.values():
+        for cell in plan.cells:
+            if cell is not None:
+                found, source, item = cell
+                for reason in found.explanation:
+                    assert reason.told_for(item, source.subject, source.recipient, source.purpose,
+                                           source.exception) == reason

@@ -264,7 +264,8 @@ def assert_check_answers(text: str, default_coop: str | None) -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    # JSON has no NaN or Infinity (RFC 8259): text holding them is E406 (tests/test_entry_points_agree.py)
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12)
 COOPS = ("aizu", "ibaraki", "aicoop_miyagi", "nara", "kuruko", "コープあいづ", "all", "nowhere", "")

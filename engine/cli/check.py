@@ -10,7 +10,8 @@ from coopcheck.dsl.errors import CoopcheckError
 
 from coopcheck.core.api import decide
 from coopcheck.core.evaluator import evaluator_for
-from coopcheck.cli.inputs import Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs
+from coopcheck.cli.inputs import (Policies, add_scenario_arguments, flags_scenario, missing_flags, run_json_jobs,
+                                  scenario_rulesets)
 from coopcheck.presentation.decision_json import DecisionWriter
 from coopcheck.presentation.render import render_decision, render_table
 
@@ -69,4 +70,53 @@ def _run_json(args: argparse.Namespace, policies: Policies) -> int:
             else:
                 write(render_decision(d, rs.name, args.lang) + "\n\n")
 
-    return run_json_jobs(args, policies, "check", answer, show)
+    quick = table_answers(writer, args.coop, policies) if (args.format or "json") == "json" else None
+    return run_json_jobs(args, policies, "check", answer, show, quick)
+
+
+#: How many distinct ``coop`` values :func:`table_answers` remembers the evaluators of.
+COOP_LIMIT = 1024
+
+
+def table_answers(writer: DecisionWriter, default_coop: str | None, policies: Policies):
+    """``quick(object) -> (lines, denied) | None`` for :func:`run_json_jobs`: the JSON lines of
+    a scenario object that every co-op it is for answers from its decision tables
+    (:meth:`DecisionWriter.table_line`), without building the decisions; None for any other
+    object (an error, a name or a table cell not seen yet), which the full path then answers
+    with the same bytes."""
+    evaluators: dict = {}  # the scenario's `coop` (None: not given) -> its evaluators, or None
+
+    def evaluators_of(coop):
+        try:
+            return evaluators[coop]
+        except KeyError:
+            pass
+        except TypeError:  # a list or an object: not a co-op (the full path says so)
+            return None
+        try:
+            found = [evaluator_for(rs) for rs in scenario_rulesets(coop, default_coop, policies)]
+        except CoopcheckError:
+            found = None
+        if len(evaluators) < COOP_LIMIT:
+            evaluators[coop] = found
+        return found
+
+    def quick(obj):
+        if type(obj) is not dict:
+            return None
+        found = evaluators_of(obj.get("coop"))
+        if found is None:
+            return None
+        if len(found) == 1:
+            line = writer.table_line(found[0], obj)  # (which reads no `coop`)
+            return None if line is None else (line[0] + "\n", not line[1])
+        lines, denied = [], False
+        for ev in found:
+            line = writer.table_line(ev, obj)
+            if line is None:
+                return None
+            lines.append(line[0] + "\n")
+            denied = denied or not line[1]
+        return "".join(lines), denied
+
+    return quick

@@ -11,7 +11,7 @@ import itertools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from attrs import frozen
 
@@ -19,7 +19,7 @@ from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import load_file, load_policy, shipped_policies
-from coopcheck.core.jsontext import NotJson, loads_strict
+from coopcheck.core.jsontext import STRICT, NotJson, loads_strict
 from coopcheck.core.lists import split_names
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.scenario import coop_request
@@ -157,62 +157,100 @@ class NotText(Exception):
         self.start = start
 
 
-def stream_scenarios(binary) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
+#: How many bytes of input are read at a time (at most: a read gives what is there).
+CHUNK = 1 << 16
+
+
+def text_lines(binary, waiting: Callable[[], None] | None = None) -> Iterator[list[str]]:
+    """The lines of a binary stream as text, without their ``\n``, a list for each chunk of
+    bytes read as they come (``read1``: a read gives what is there and waits only when
+    nothing is); a last line without ``\n`` is a line too. ``waiting()`` is called before
+    each read, when every line read so far has been taken: the moment to flush what answers
+    them, since the read may wait for the writer of the input (a person, or a program that
+    waits for the answers). Raises :class:`NotText` (after the lines before it) at the first
+    byte that is not UTF-8."""
+    read = getattr(binary, "read1", None) or binary.read
+    tail = b""
+    offset = 0  # where `tail` starts in the stream
+    while True:
+        if waiting is not None:
+            waiting()
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        data = tail + chunk if tail else chunk
+        end = data.rfind(b"\n")
+        if end < 0:
+            tail = data
+            continue
+        tail = data[end + 1:]
+        yield from _decoded_lines(data[:end], offset)
+        offset += end + 1
+    if tail:
+        yield from _decoded_lines(tail, offset)
+
+
+def _decoded_lines(data: bytes, offset: int) -> Iterator[list[str]]:
+    """The lines of ``data`` (whole lines, from byte ``offset`` of a stream on) as text; if
+    it is not all UTF-8, the lines before the one with the first bad byte, then
+    :class:`NotText` at that byte."""
+    try:
+        yield data.decode("utf-8").split("\n")
+    except UnicodeDecodeError as err:
+        good = data.rfind(b"\n", 0, err.start)
+        if good >= 0:
+            yield data[:good].decode("utf-8").split("\n")
+        raise NotText(offset + err.start) from None
+
+
+def stream_scenarios(binary, waiting: Callable[[], None] | None = None) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
     """What :func:`read_scenarios` gives for the text of a binary stream, read as it comes when
     the input is JSON Lines (its first non-blank line is a whole JSON object), so a long stream
     is decided line by line in constant memory. Any other input (an array, an object over
     several lines) is read whole. Lines end at ``\n`` only. Raises :class:`NotText` at the
-    first line that is not UTF-8."""
-    offset = 0
+    first line that is not UTF-8. ``waiting`` is called before each read (:func:`text_lines`)."""
+    lines = itertools.chain.from_iterable(text_lines(binary, waiting))
     head: list[str] = []
-
-    def decode(raw: bytes) -> str:
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise NotText(offset + err.start) from None
-
-    lines = iter(binary)
-    for raw in lines:
-        line = decode(raw)
-        if not head and not offset:
+    for line in lines:
+        if not head:
             line = line.removeprefix("\ufeff")  # a byte-order mark is not part of the text
-        offset += len(raw)
         head.append(line)
         if line.strip():
             break
     else:
         raise EmptyInput  # nothing but blank lines (or nothing at all)
-    first = head[-1].removesuffix("\n").removesuffix("\r")
     try:
-        obj = json.loads(first)
-    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        obj = STRICT.decode(head[-1].removesuffix("\r"))
+    except (ValueError, RecursionError):  # JSONDecodeError and NotJson are ValueErrors
         obj = None
     if not isinstance(obj, dict):  # not JSON Lines: the whole text is one value (or broken)
-        rest = []
-        for raw in lines:
-            rest.append(decode(raw))
-            offset += len(raw)
-        yield from read_scenarios("".join(head) + "".join(rest))
+        yield from read_scenarios("\n".join(itertools.chain(head, lines)))
         return
     number = len(head)
     pending = []  # blank lines after the first object, up to the next line with content
-    for raw in lines:
-        pending.append(raw)
-        if decode(raw).strip():
-            break
-    else:  # the whole text is this one object: it is scenario 1, as read_scenarios says
-        yield 1, obj, None
-        return
-    yield number, obj, None
-    for raw in itertools.chain(pending, lines):
+    if number > 1:  # after blank lines, it is line `number` of JSON Lines, or scenario 1 of
+        # a text that is this one object (as read_scenarios says): the rest of the text tells
+        for line in lines:
+            pending.append(line)
+            if line.strip():
+                break
+        else:
+            yield 1, obj, None
+            return
+    yield number, obj, None  # (on the first line it is 1 either way: answered without waiting)
+    loads = STRICT.decode  # strict JSON (no NaN), as parse_line reads a line that fails here
+    for line in itertools.chain(pending, lines) if pending else lines:
         number += 1
-        line = decode(raw)
-        offset += len(raw)
-        line = line.removesuffix("\n").removesuffix("\r")
+        if line.endswith("\r"):
+            line = line[:-1]
         if not line.strip():
             continue
-        yield parse_line(number, line)
+        try:
+            obj = loads(line)
+        except (ValueError, RecursionError):  # what parse_line reports
+            yield parse_line(number, line)
+            continue
+        yield number, obj, None
 
 
 def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
@@ -226,8 +264,8 @@ def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]
     if not stripped:
         return
     try:
-        whole = json.loads(stripped)
-    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        whole = STRICT.decode(stripped)
+    except (ValueError, RecursionError):  # JSONDecodeError and NotJson are ValueErrors
         whole = None
     else:
         if isinstance(whole, list):
@@ -258,20 +296,32 @@ class Job:
 
 def json_jobs(text, default_coop: str | None, policies: Policies) -> Iterator[Job]:
     """The scenarios of a JSON input (its text, or the ``(line, object, error)`` triples of
-    :func:`stream_scenarios`) with their rulesets (``coop`` in the scenario, else
-    ``default_coop``), each bad line as a :class:`Job` with an error."""
+    :func:`stream_scenarios`) as :func:`json_job` gives each."""
     for number, obj, error in (read_scenarios(text) if isinstance(text, str) else text):
-        if error is not None:
-            yield Job(number, error=error)
-            continue
-        try:
-            asked = coop_request(obj, default_coop, "--coop on the command line")
-            # the command line's list or files; a scenario names one co-op (or all), or a .policy file
-            rulesets = tuple(policies.get(asked.name, names_only=asked.own))
-        except CoopcheckError as err:
-            yield Job(number, error=err)
-            continue
-        yield Job(number, rulesets, asked.body)
+        yield json_job(number, obj, error, default_coop, policies)
+
+
+def json_job(number: int, obj: Any, error: CoopcheckError | None, default_coop: str | None,
+             policies: Policies) -> Job:
+    """One scenario read from JSON with its rulesets (``coop`` in the scenario, else
+    ``default_coop``), or a :class:`Job` with the error that stops it."""
+    if error is not None:
+        return Job(number, error=error)
+    try:
+        asked = coop_request(obj, default_coop, "--coop on the command line")
+        rulesets = tuple(policies.get(asked.name, names_only=asked.own))
+    except CoopcheckError as err:
+        return Job(number, error=err)
+    return Job(number, rulesets, asked.body)
+
+
+def scenario_rulesets(coop: Any, default_coop: str | None, policies: Policies) -> tuple[Ruleset, ...]:
+    """The rulesets a scenario with field ``coop`` (None: not given) is for: the co-op it names
+    (one, or all) by id or name, or a ``.policy`` file — never a list — else the command
+    line's ``default_coop`` (a list, or rule files); raises the input error when there are none
+    (the reading of :func:`~coopcheck.core.scenario.coop_request`)."""
+    asked = coop_request({} if coop is None else {"coop": coop}, default_coop, "--coop on the command line")
+    return tuple(policies.get(asked.name, names_only=asked.own))
 
 
 def error_object(err: CoopcheckError, line: int | None) -> dict:
@@ -293,19 +343,24 @@ def print_error(err: CoopcheckError, line: int, fmt: str) -> None:
         print(f"line {line}: {err.diagnostics[0].render()}")
 
 
-def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, answer, show) -> int:
+def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, answer, show, quick=None) -> int:
     """The ``--json FILE|-`` loop shared by ``check`` and ``explain``: read the scenarios,
     answer each with ``answer(rulesets, scenario) -> (results, denied)``, ``show(results, fmt)``
     in input order, and print an error object for a bad line while the rest still run.
-    Returns the exit code: 2 on any input error, else 1 when ``--fail-on-deny`` and something
-    was denied, else 0."""
+    ``quick(object) -> (text, denied) | None``, when given, may answer a line's object whole
+    (the text written as it is) before any of that; None leaves the line to the rest.
+    Output is flushed whenever the next read of the input may have to wait, so a stream
+    answers each line as it comes. Returns the exit code: 2 on any input error, else 1 when
+    ``--fail-on-deny`` and something was denied, else 0."""
     try:
         binary = _stdin_bytes() if args.json == "-" else open(args.json, "rb")
     except OSError as err:
         print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
         return 2
+    quick_answers = _Gathered()
     try:
-        return _run_jobs(args, policies, command, answer, show, stream_scenarios(binary))
+        scenarios = stream_scenarios(binary, quick_answers.flush)
+        return _run_jobs(args, policies, answer, show, quick, scenarios, quick_answers)
     except NotText as err:
         print(f"coopcheck {command}: error: `{args.json}` is not UTF-8 text (byte {err.start})", file=sys.stderr)
         return 2
@@ -323,6 +378,33 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
             binary.close()
 
 
+class _Gathered:
+    """Text for standard output, gathered and written in one piece (a stream of short
+    answers costs one write per chunk of input, not one per line)."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def add(self, text: str) -> None:
+        """Gather ``text``."""
+        self.texts.append(text)
+
+    def write(self) -> None:
+        """Write what is gathered to standard output (whatever it is at the time: tests
+        replace it)."""
+        if self.texts:
+            text = "".join(self.texts)
+            self.texts.clear()
+            sys.stdout.write(text)
+
+    def flush(self) -> None:
+        """Write what is gathered and flush standard output."""
+        self.write()
+        sys.stdout.flush()
+
+
 def _stdin_bytes():
     """Standard input as bytes (a text stream without a buffer, as in tests, is encoded)."""
     buffer = getattr(sys.stdin, "buffer", None)
@@ -331,22 +413,34 @@ def _stdin_bytes():
     return io.BytesIO(sys.stdin.read().encode("utf-8", "surrogatepass"))
 
 
-def _run_jobs(args, policies: Policies, command: str, answer, show, scenarios) -> int:
+def _run_jobs(args, policies: Policies, answer, show, quick, scenarios, quick_answers: _Gathered) -> int:
     # what a line allocates is freed by reference counting as soon as its answer is written;
     # the cycle collector's frequent passes would mostly re-scan the evaluators' growing
     # caches (about a tenth of a long stream's time), so they run less often here
     threshold = gc.get_threshold()
     gc.set_threshold(100_000, 50, 50)
     try:
-        return _answer_jobs(args, policies, command, answer, show, scenarios)
+        return _answer_jobs(args, policies, answer, show, quick, scenarios, quick_answers)
     finally:
         gc.set_threshold(*threshold)
+        quick_answers.write()
 
 
-def _answer_jobs(args, policies: Policies, command: str, answer, show, scenarios) -> int:  # noqa: ARG001
+def _answer_jobs(args, policies: Policies, answer, show, quick, scenarios, quick_answers: _Gathered) -> int:
+    """Answer each scenario in order: ``quick``'s answers are gathered in ``quick_answers``
+    and written before any other output."""
     fmt = args.format or "json"
     errors = denied = False
-    for job in json_jobs(scenarios, args.coop, policies):
+    gather = quick_answers.add
+    for number, obj, error in scenarios:
+        if quick is not None and error is None:
+            found = quick(obj)
+            if found is not None:
+                gather(found[0])
+                denied = denied or found[1]
+                continue
+        quick_answers.write()
+        job = json_job(number, obj, error, args.coop, policies)
         error = job.error
         if error is None:
             try:

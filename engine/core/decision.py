@@ -16,6 +16,8 @@ from coopcheck.core.vocabulary import Vocabulary
 
 #: Reason codes whose ``value`` is the scenario's legal exception.
 EXCEPTION_VALUED = frozenset({"not_honoured", "exception_met"})
+#: Dimensions whose reasons name the scenario's own term for that part.
+_TOLD_DIMENSIONS = frozenset({"recipient", "purpose", "item", "subject"})
 
 
 @frozen(cache_hash=True)
@@ -32,21 +34,24 @@ class Reason:
     allowed: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
 
+    @property
+    def told_field(self) -> str | None:
+        """The scenario field (``item``, ``subject``, ``recipient``, ``purpose`` or
+        ``exception``) whose value this reason names when told for another scenario of the
+        same class; None when it names its own :attr:`value` whatever the scenario."""
+        dimension = self.dimension
+        if dimension in _TOLD_DIMENSIONS:
+            return dimension
+        return "exception" if self.code in EXCEPTION_VALUED else None
+
     def value_for(self, item: str, subject: str, recipient: str | None, purpose: str, exception: str | None):
         """The value this reason names, told for another scenario of the same class: the
-        scenario's own term for the part it is about."""
-        dimension = self.dimension
-        if dimension == "recipient":
-            return recipient
-        if dimension == "purpose":
-            return purpose
-        if dimension == "item":
-            return item
-        if dimension == "subject":
-            return subject
-        if self.code in EXCEPTION_VALUED:
-            return exception
-        return self.value
+        scenario's own term for the part it is about (:attr:`told_field`)."""
+        field = self.told_field
+        if field is None:
+            return self.value
+        return {"item": item, "subject": subject, "recipient": recipient, "purpose": purpose,
+                "exception": exception}[field]
 
     def told_for(self, item: str, subject: str, recipient: str | None, purpose: str,
                  exception: str | None) -> "Reason":

@@ -104,15 +104,18 @@ class Evaluator:
         """A validated :class:`Scenario` from a dict in the JSON contract (raises
         :class:`~coopcheck.dsl.errors.CoopcheckError` on bad input)."""
         if type(mapping) is dict:
-            known = self._known_scenario(mapping)
+            known = self._known_fields(mapping)
             if known is not None:
-                return known
+                return Scenario(*known)
         return scenario_from_dict(mapping, self.ruleset.vocabulary, coop=self.ruleset.coop, resolve=self.resolve)
 
-    def _known_scenario(self, d: dict) -> Scenario | None:
-        """The scenario of a well-formed dict whose every name was resolved before, by look-ups
-        alone; None for anything else (the full gate, :func:`scenario_from_dict`, then decides
-        it or says what is wrong). Gives exactly the scenario the full gate would."""
+    def _known_fields(self, d: dict) -> tuple | None:
+        """The fields of the scenario of a well-formed dict whose every name was resolved
+        before, in :class:`Scenario`'s order, by look-ups alone; None for anything else (the
+        full gate, :func:`scenario_from_dict`, then decides it or says what is wrong). Gives
+        exactly the scenario the full gate would, and one :meth:`admit` lets pass when it is
+        for this co-op: each name resolved to an id of its kind, and the recipient fits the
+        action."""
         if not d.keys() <= _FIELDS:
             return None
         names = self._names
@@ -167,7 +170,37 @@ class Evaluator:
         coop = d["coop"] if "coop" in d else self.ruleset.coop
         if coop is not None and type(coop) is not str:
             return None
-        return Scenario(action, tuple(dict.fromkeys(items)), purpose, subject, recipient, consent, exception, coop)
+        return action, tuple(dict.fromkeys(items)), purpose, subject, recipient, consent, exception, coop
+
+    def table_cells(self, d: dict) -> tuple | None:
+        """Where the decision of a scenario dict is read from, by look-ups alone:
+        ``(fields, cells)`` — the scenario's fields in :class:`Scenario`'s order and, for each
+        of its items in order, the ``(plan, index)`` of its decision-table cell (:meth:`item`).
+        None unless the dict passes the fast gate (:meth:`_known_fields`) and every one of
+        those cells is already filled; then :meth:`decide` of the scenario reads its items'
+        decisions from those cells alone. The scenario is for this co-op: the dict's own
+        ``coop``, if any, is what its caller chose this evaluator by, and is not read.
+
+        Two scenarios with equal ``cells`` (and equal action) are decided alike but for the
+        terms they name, so a caller may keep what it derives from a decision per ``cells``."""
+        fields = self._known_fields(d)
+        if fields is None:
+            return None
+        action, items, purpose, subject, recipient, consent, exception, coop = fields
+        if coop != self.ruleset.coop:
+            fields = (*fields[:7], self.ruleset.coop)
+        plans, item_reps = self._plans, self._items
+        subject = self._subjects.get(subject)
+        cells = []
+        for item in items:
+            plan = plans.get((action, subject, item_reps.get(item)))
+            if plan is None:
+                return None
+            i = plan.cell(recipient, purpose, consent, exception)
+            if i is None or plan.cells[i] is None:
+                return None
+            cells.append((plan, i))
+        return fields, tuple(cells)
 
     def admit(self, sc: Scenario) -> Scenario:
         """``sc`` if it may be decided against this policy: its terms are ids of the right kinds

@@ -1,23 +1,33 @@
 """Decisions as JSON: the decision contract, with the reasons in English or Japanese.
 
 :func:`decision_json` gives the contract's dict for one decision. A :class:`DecisionWriter`
-does the same for a stream of decisions and remembers the sentences it has written (a
-bounded table of reason → sentence): scenarios of one class share most of their sentences, so
-a stream pays for the wording of each sentence once.
+writes the same as lines of JSON text for a stream of decisions. It turns a decision into a
+*line template*: the line's fixed text with a slot for each term the scenario names (its
+items, subject, recipient, purpose and legal exception: their ids, and their labels inside
+the reasons' sentences), and fills the slots. Decisions read from the same decision-table
+cells (:meth:`coopcheck.core.evaluator.Evaluator.table_cells`) differ only in those terms, so
+:meth:`DecisionWriter.table_line` keeps one template per set of cells and answers a scenario
+whose cells it has seen with a few look-ups and one join, without building the decision.
 """
 
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import Iterable
 
 from coopcheck.core.decision import CONSENT_WOULD_PERMIT, Decision, ItemDecision
-from coopcheck.presentation.wording import reason_texts, render_reason, fill_template, sentence_fields, sentence_template
+from coopcheck.core.scenario import Scenario
+from coopcheck.presentation.wording import reason_texts, render_reason, sentence_template, template_parts, term_text
 
-#: How many sentences a :class:`DecisionWriter` remembers.
+#: How many sentence templates, encoded terms and item entries a :class:`DecisionWriter` remembers.
 SENTENCE_LIMIT = 1 << 16
-#: The scenario fields each reason's sentence names (wording.sentence_fields), remembered.
-_FIELDS_OF: dict = {}
+#: How many line templates (one per set of decision-table cells) a :class:`DecisionWriter` remembers
+#: (about 0.3 kB each: they share their sentences; a 1M-line golden stream asks about 150 000).
+LINE_LIMIT = 1 << 17
+#: The scenario fields with a slot in every line template, in slot order; each item follows
+#: (:func:`slot_of`).
+SLOT_FIELDS = ("subject", "recipient", "purpose", "exception")
 
 
 def item_json(item: ItemDecision) -> dict:
@@ -52,97 +62,267 @@ def decision_json(decision: Decision, lang: str = "en", reasons: list[str] | Non
     }
 
 
+def slot_of(field: str | int, shown: bool = False) -> int:
+    """The slot of a scenario field (or of its ``k``-th item, given ``k``) in a line template's
+    values: its JSON text, or (``shown``) its display text as it reads inside a JSON string."""
+    index = len(SLOT_FIELDS) + field if isinstance(field, int) else SLOT_FIELDS.index(field)
+    return 2 * index + shown
+
+
+_SUBJECT, _RECIPIENT, _PURPOSE, _EXCEPTION = (slot_of(f) for f in SLOT_FIELDS)
+_ITEM = slot_of(0)  # the first item's slots, and the first slot of any item
+
+
+def merged(pieces) -> tuple:
+    """Pieces with each run of fixed texts joined into one."""
+    out: list = []
+    run: list[str] = []
+    for piece in pieces:
+        if piece.__class__ is int:
+            if run:
+                out.append("".join(run))
+                run = []
+            out.append(piece)
+        else:
+            run.append(piece)
+    if run:
+        out.append("".join(run))
+    return tuple(out)
+
+
+def compile_template(pieces: list, values: int) -> tuple[list, tuple]:
+    """A line template from its pieces in order — fixed texts (str) and slots (int) — for
+    lines with ``values`` slot values: its fixed texts, and the order in which to pick, from a
+    line's slot values followed by those texts, every piece of the line (for an
+    :func:`~operator.itemgetter`, so at least two). The texts are the pieces themselves, not
+    joined: templates share the sentences they have in common."""
+    texts = [p for p in pieces if p.__class__ is not int]
+    order = []
+    n = values
+    for piece in pieces:
+        if piece.__class__ is int:
+            order.append(piece)
+        else:
+            order.append(n)
+            n += 1
+    if len(order) < 2:  # a getter of one index would give the piece, not a tuple of it
+        order.append(n)
+        texts.append("")
+    return texts, tuple(order)
+
+
 class DecisionWriter:
     """Writes decisions as JSON lines in one language: each line is exactly
-    ``json.dumps(decision_json(d, lang), ensure_ascii=False)``, assembled from pieces it has
-    already encoded. It remembers (each table up to :data:`SENTENCE_LIMIT` entries) the
-    sentence of each reason in its scenario's terms, the encoded form of each sentence and
-    list of ids, and the encoded ``items`` of each item decision a decision table shares.
-    Not shared between threads."""
+    ``json.dumps(decision_json(d, lang), ensure_ascii=False)``, filled in from a line template
+    (see the module's help). It remembers, each table up to :data:`SENTENCE_LIMIT` entries,
+    the split sentence template of each reason, the encoded form of terms and lists of ids,
+    the pieces of each item decision's reasons and entry, and the texts and getters line
+    templates share; and up to :data:`LINE_LIMIT` line templates, one per set of
+    decision-table cells that :meth:`table_line` was asked. Not shared between threads."""
 
-    __slots__ = ("lang", "_sentences", "_templates", "_encoded", "_items", "_encode")
+    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_getters", "_encode")
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
-        self._sentences: dict[tuple, tuple] = {}  # (template, item, value) -> (sentence, its JSON text)
-        self._templates: dict[tuple, str] = {}  # (reason, vocabulary, terms named) -> sentence template
-        self._encoded: dict = {}  # a term, sentence or tuple of ids -> its JSON text
-        self._items: dict[tuple, str] = {}  # an item decision's JSON fields -> its JSON text
+        self._sentences: dict[tuple, tuple] = {}  # (reason, vocabulary, action) -> split sentence template
+        self._encoded: dict = {}  # a term or a tuple of ids -> its JSON text
+        self._items: dict[tuple, tuple] = {}  # an item decision (its explanation by identity) -> its pieces
+        self._shown: dict[int, tuple] = {}  # id(vocabulary) -> (vocabulary, {term id: (JSON, display text)})
+        self._lines: dict[tuple, tuple] = {}  # (action, exception given, cells) -> (template, permitted)
+        self._texts: dict[str, str] = {}  # a line template's own texts, one copy each
+        self._getters: dict[tuple, itemgetter] = {}  # a line template's order -> its getter
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
 
-    def _sentences_of(self, decision: Decision, encoded: bool) -> list[str]:
-        """The decision's reasons as sentences (``encoded``: as JSON strings)."""
+    # ---- lines -------------------------------------------------------------------------------
+    def line(self, decision: Decision) -> str:
+        """One decision as a line of JSON (no newline)."""
         sc = decision.scenario
-        # a sentence depends on the reason as told for this item (its item and value), the
-        # scenario terms it names, and the vocabulary that labels them (kept alive by the
-        # decision tables, so its id is not reused meanwhile)
-        vocab = id(decision.vocabulary)
+        template = self._template(decision)
+        if template is None:
+            return self._encode(decision_json(decision, self.lang))
+        return _fill(template, self._values(decision.vocabulary, (sc.subject, sc.recipient, sc.purpose,
+                                                                  sc.exception, *sc.items)))
+
+    def table_line(self, evaluator, scenario: dict) -> tuple[str, bool] | None:
+        """The line of a scenario dict decided by ``evaluator`` (for its co-op, whatever the
+        dict's ``coop``: :meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), and whether
+        it is a permit — read from the decision tables when every cell it needs is filled
+        (:meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), through the line template
+        of those cells; None otherwise (decide it and write :meth:`line`). The line is the
+        one :meth:`line` writes for ``evaluator.decide(evaluator.scenario(scenario))`` with the
+        scenario's ``coop`` left out."""
+        found = evaluator.table_cells(scenario)
+        if found is None:
+            return None
+        fields, cells = found
+        action, items, purpose, subject, recipient, _, exception, _ = fields
+        key = (action, exception is None, cells)
+        entry = self._lines.get(key)
+        if entry is None:
+            decision = evaluator.decide(Scenario(*fields))
+            template = self._template(decision)
+            if template is None:
+                return self.line(decision), decision.permitted
+            entry = (template, decision.permitted)
+            if len(self._lines) < LINE_LIMIT:
+                self._lines[key] = entry
+        values = self._values(evaluator.ruleset.vocabulary, (subject, recipient, purpose, exception, *items))
+        return _fill(entry[0], values), entry[1]
+
+    def lines(self, decisions: Iterable[Decision]) -> Iterable[str]:
+        """Each decision as a line of JSON."""
+        return (self.line(d) for d in decisions)
+
+    # ---- slot values -------------------------------------------------------------------------
+    def _values(self, vocab, terms: tuple) -> list[str]:
+        """A line's slot values (:func:`slot_of`) for the terms of its scenario: subject,
+        recipient, purpose, legal exception, then each item."""
+        entry = self._shown.get(id(vocab))
+        if entry is None or entry[0] is not vocab:
+            entry = (vocab, {})
+            if len(self._shown) < 64:
+                self._shown[id(vocab)] = entry
+        known = entry[1]
         out = []
-        sentences = self._sentences
-        templates = self._templates
-        for item in decision.items:
-            told = item.told_for
-            name = item.item
-            for r in item.explanation:
-                fields = _FIELDS_OF.get(r)
-                if fields is None:
-                    fields = _FIELDS_OF.setdefault(r, sentence_fields(r)) if len(_FIELDS_OF) < SENTENCE_LIMIT \
-                        else sentence_fields(r)
-                template = templates.get((r, vocab))
-                if template is None:
-                    template = sentence_template(r, decision, self.lang)
-                    if len(templates) < SENTENCE_LIMIT:
-                        templates[(r, vocab)] = template
-                value = r.value if told is None else r.value_for(name, *told)
-                key = (template, name, value, tuple([getattr(sc, f) for f in fields]) if fields else ())
-                found = sentences.get(key)
-                if found is None:
-                    text = fill_template(template, decision, self.lang, name if r.item is not None else None, value)
-                    found = (text, self._encode(text))
-                    if len(sentences) < SENTENCE_LIMIT:
-                        sentences[key] = found
-                out.append(found[1] if encoded else found[0])
-        if decision.would_permit_with_consent:
-            found = sentences.get(CONSENT_WOULD_PERMIT)  # names nothing of the scenario
-            if found is None:
-                text = render_reason(CONSENT_WOULD_PERMIT, decision, self.lang)
-                found = sentences[CONSENT_WOULD_PERMIT] = (text, self._encode(text))
-            out.append(found[1] if encoded else found[0])
+        for tid in terms:
+            pair = known.get(tid)
+            if pair is None:
+                pair = self._term_pair(vocab, tid)
+                if len(known) < SENTENCE_LIMIT:
+                    known[tid] = pair
+            out += pair
         return out
 
-    def reasons(self, decision: Decision) -> list[str]:
-        """The decision's reasons as sentences."""
-        return self._sentences_of(decision, False)
+    def _term_pair(self, vocab, tid: str | None) -> tuple[str, str]:
+        """A term's JSON text and its display text inside a JSON string."""
+        return self._encode(tid), self._encode(term_text(vocab, tid, self.lang))[1:-1]
 
-    def to_json(self, decision: Decision) -> dict:
-        """The decision contract of one decision."""
-        return decision_json(decision, self.lang, self.reasons(decision))
+    # ---- templates ---------------------------------------------------------------------------
+    def _template(self, decision: Decision) -> tuple[list, itemgetter] | None:
+        """The line template of a decision, or None when its reasons are not told in its
+        scenario's terms (a decision built by hand: write it whole)."""
+        sc = decision.scenario
+        items = decision.items
+        if tuple(i.item for i in items) != sc.items:
+            return None
+        would = decision.would_permit_with_consent
+        text = self._text
+        pieces = [text('{"coop": ', self._term(decision.coop), ', "decision": "', decision.decision.value,
+                       '", "basis": "', decision.basis.value, '", "obligations": ', self._ids(decision.obligations),
+                       ', "citations": ', self._ids(decision.citations), ', "reasons": [')]
+        entries: list = []
+        slots = [slot_of(k) for k in range(len(items))]
+        said = False  # a sentence is written (the next one follows a comma)
+        for k, item in enumerate(items):
+            if item.told_for is None and not all(_told_in_own_terms(r, item.item, sc) for r in item.explanation):
+                return None
+            reasons, rest, _ = self._item_pieces(item, decision)
+            if reasons:
+                if k:  # the pieces are told for the first item: move its slots to item k's
+                    shift = slots[k] - _ITEM
+                    reasons = [p + shift if p.__class__ is int and p >= _ITEM else p for p in reasons]
+                pieces += (", ", *reasons) if said else reasons
+                said = True
+            entries += (', {"item": ' if k else '{"item": ', slots[k], rest)
+        if would:
+            pieces += (", " if said else "", self._would(decision))
+        pieces.append(text('], "would_permit_with_consent": ', "null" if would is None else "true" if would
+                           else "false", ', "items": ['))
+        pieces += entries
+        pieces.append(text('], "rules": ', self._ids(decision.rules), ', "scenario": {"coop": ', self._term(sc.coop),
+                           ', "action": ', self._term(sc.action), ', "subject": '))
+        pieces += (_SUBJECT, ', "data": [')
+        for k, slot in enumerate(slots):
+            pieces += (", ", slot) if k else (slot,)
+        pieces += ('], "recipient": ', _RECIPIENT, ', "purpose": ', _PURPOSE,
+                   ', "consent": true, "exception": ' if sc.consent else ', "consent": false, "exception": ',
+                   _EXCEPTION, "}}")
+        texts, order = compile_template(pieces, 2 * (len(SLOT_FIELDS) + len(items)))
+        getter = self._getters.get(order)
+        if getter is None:
+            getter = itemgetter(*order)
+            if len(self._getters) < SENTENCE_LIMIT:
+                self._getters[order] = getter
+        return texts, getter
 
-    def _text(self, value) -> str:
-        """The JSON text of a string or a tuple of strings, remembered."""
+    def _text(self, *texts: str) -> str:
+        """Texts joined, the one copy of that text kept (line templates share them)."""
+        joined = "".join(texts)
+        found = self._texts.get(joined)
+        if found is None:
+            found = joined
+            if len(self._texts) < SENTENCE_LIMIT:
+                self._texts[joined] = joined
+        return found
+
+    def _item_pieces(self, item: ItemDecision, decision: Decision) -> tuple:
+        """The pieces of an item's reasons (its sentences, quoted, comma-separated), told as
+        for the scenario's first item, and of its ``items`` entry after its id, remembered
+        (with the explanation)."""
+        # the explanation by identity (a decision table's cell shares it with every decision
+        # read from it; kept in the entry, so its id is not reused meanwhile)
+        explanation = item.explanation
+        key = (id(explanation), item.decision, item.basis, item.rules, item.citations, decision.scenario.action,
+               id(decision.vocabulary))
+        found = self._items.get(key)
+        if found is None or found[2] is not explanation:
+            reasons: list = []
+            for reason in explanation:
+                reasons += ('"',) if not reasons else (', "',)
+                reasons += self._sentence(reason, decision)
+                reasons.append('"')
+            entry = item_json(item)
+            del entry["item"]
+            found = (merged(reasons), ", " + self._encode(entry)[1:], explanation)
+            if len(self._items) < SENTENCE_LIMIT:
+                self._items[key] = found
+        return found
+
+    def _would(self, decision: Decision) -> str:
+        """The quoted sentence that consent would permit the decision."""
+        found = self._encoded.get(CONSENT_WOULD_PERMIT)  # names nothing of the scenario
+        if found is None:
+            found = self._encoded[CONSENT_WOULD_PERMIT] = self._encode(
+                render_reason(CONSENT_WOULD_PERMIT, decision, self.lang))
+        return found
+
+    def _sentence(self, reason, decision: Decision) -> list:
+        """The pieces of a reason's sentence, told as for the first item of the decision's
+        scenario, inside its quotes."""
+        action = decision.scenario.action
+        key = (reason, id(decision.vocabulary), action)
+        parts = self._sentences.get(key)
+        if parts is None:
+            split = template_parts(sentence_template(reason, decision, self.lang), self.lang, action)
+            parts = tuple(self._encode(p)[1:-1] if i % 2 == 0 else p for i, p in enumerate(split))
+            if len(self._sentences) < SENTENCE_LIMIT:
+                self._sentences[key] = parts
+        told = reason.told_field
+        out = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                out.append(part)
+            elif part == "item" and reason.item is None:
+                out.append("—")
+            elif part == "item" or (part == "value" and told == "item"):
+                out.append(_ITEM + 1)
+            elif part == "value" and told is None:
+                out.append(self._encode(term_text(decision.vocabulary, reason.value, self.lang))[1:-1])
+            else:
+                out.append(slot_of(told if part == "value" else part, True))
+        return out
+
+    def _ids(self, value: tuple) -> str:
+        """The JSON text of a tuple of ids, remembered."""
         found = self._encoded.get(value)
         if found is None:
-            found = self._encode(list(value) if isinstance(value, tuple) else value)
+            found = self._encode(list(value))
             if len(self._encoded) < SENTENCE_LIMIT:
                 self._encoded[value] = found
         return found
 
-    def _items_text(self, items) -> str:
-        out = []
-        table = self._items
-        for item in items:
-            key = (item.item, item.decision, item.basis, item.rules, item.citations)
-            found = table.get(key)
-            if found is None:
-                found = self._encode(item_json(item))
-                if len(table) < SENTENCE_LIMIT:
-                    table[key] = found
-            out.append(found)
-        return "[" + ", ".join(out) + "]"
-
-    def _term(self, value) -> str:
-        if value is None:
-            return "null"
+    def _term(self, value: str | None) -> str:
+        """The JSON text of a term id (or null), remembered."""
         found = self._encoded.get(value)
         if found is None:
             found = self._encode(value)
@@ -150,30 +330,18 @@ class DecisionWriter:
                 self._encoded[value] = found
         return found
 
-    def _scenario_text(self, sc) -> str:
-        term = self._term
-        return "".join((
-            '{"coop": ', term(sc.coop), ', "action": ', term(sc.action), ', "subject": ', term(sc.subject),
-            ', "data": ', self._text(sc.items), ', "recipient": ', term(sc.recipient),
-            ', "purpose": ', term(sc.purpose), ', "consent": ', "true" if sc.consent else "false",
-            ', "exception": ', term(sc.exception), "}"))
 
-    def line(self, decision: Decision) -> str:
-        """One decision as a line of JSON (no newline)."""
-        text = self._text
-        would = decision.would_permit_with_consent
-        reasons = "[" + ", ".join(self._sentences_of(decision, True)) + "]"
-        return "".join((
-            '{"coop": ', self._term(decision.coop),
-            ', "decision": "', decision.decision.value, '", "basis": "', decision.basis.value,
-            '", "obligations": ', text(decision.obligations),
-            ', "citations": ', text(decision.citations),
-            ', "reasons": ', reasons,
-            ', "would_permit_with_consent": ', "null" if would is None else "true" if would else "false",
-            ', "items": ', self._items_text(decision.items),
-            ', "rules": ', text(decision.rules),
-            ', "scenario": ', self._scenario_text(decision.scenario), "}"))
+def _fill(template: tuple[list, itemgetter], values: list[str]) -> str:
+    """A line: a template (:func:`compile_template`) filled with its slot values."""
+    return "".join(template[1](values + template[0]))
 
-    def lines(self, decisions: Iterable[Decision]) -> Iterable[str]:
-        """Each decision as a line of JSON."""
-        return (self.line(d) for d in decisions)
+
+def _told_in_own_terms(reason, item: str, sc: Scenario) -> bool:
+    """Whether a reason worked out for ``item`` of ``sc`` names the scenario's own terms where
+    its sentence, told for another scenario, would name that scenario's."""
+    told = reason.told_field
+    if reason.item is not None and reason.item != item:
+        return False
+    if told is None:
+        return True
+    return reason.value == (item if told == "item" else getattr(sc, told))

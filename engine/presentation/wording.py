@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 LANGS = ("en", "ja")
 
 BASIS_WORDS = {
@@ -76,9 +78,13 @@ _SHOWN: dict[int, tuple] = {}
 
 def term(decision, tid: str | None, lang: str = "en") -> str:
     """A term for display: ``id (label)`` in English, ``label (id)`` in Japanese."""
+    return term_text(decision.vocabulary, tid, lang)
+
+
+def term_text(vocab, tid: str | None, lang: str = "en") -> str:
+    """:func:`term` with the vocabulary that labels the term (remembered per vocabulary)."""
     if tid is None:
         return "—"
-    vocab = decision.vocabulary
     entry = _SHOWN.get(id(vocab))
     if entry is None or entry[0] is not vocab:
         entry = (vocab, {"en": {}, "ja": {}})
@@ -98,20 +104,6 @@ def term(decision, tid: str | None, lang: str = "en") -> str:
 
 def _rule(reason) -> str:
     return f"{reason.rule} [{reason.citation}]" if reason.citation else (reason.rule or "—")
-
-
-#: The scenario fields a reason's sentence names besides the reason's own fields (by code;
-#: for ``permitted`` by basis). Two scenarios that agree on them get the same sentence.
-_SENTENCE_FIELDS = {"no_grant": ("action", "subject", "recipient", "purpose")}
-_PERMITTED_FIELDS = {"purpose": ("purpose",), "joint_use": ("recipient",), "entrustment": ("recipient",),
-                     "legal_exception": ("exception",), "consent": ()}
-
-
-def sentence_fields(reason) -> tuple[str, ...]:
-    """The scenario fields (besides the reason's own) that the reason's sentence names."""
-    if reason.code == "permitted":
-        return _PERMITTED_FIELDS.get(reason.basis, ("action", "subject", "recipient", "purpose", "exception"))
-    return _SENTENCE_FIELDS.get(reason.code, ())
 
 
 def reason_texts(decision, lang: str = "en") -> list[str]:
@@ -170,8 +162,9 @@ def render_reason(reason, decision, lang: str = "en") -> str:
 
 def sentence_template(reason, decision, lang: str = "en") -> str:
     """The reason's sentence with the reason's item and value and the scenario's terms left
-    open (``{item}``, ``{value}``, ``{purpose}``, …), so one template serves every scenario:
-    ``fill_template(sentence_template(r, d), d, lang, r.item, r.value)`` is ``render_reason(r, d)``."""
+    open (``{item}``, ``{value}``, ``{purpose}``, …), so one template serves every scenario
+    of the class: :func:`template_parts` splits it, and filling its words with the terms
+    the reason and its scenario name gives ``render_reason(r, d)``."""
     return _render(reason, decision, lang, True)
 
 
@@ -197,37 +190,45 @@ def _render(reason, decision, lang: str, placeholders: bool) -> str:
 
 
 #: The words a sentence template leaves open: the item and value a reason names, and the
-#: scenario's terms (filled by :func:`fill_template`).
+#: scenario's terms (see :func:`template_parts`).
 _OPEN = frozenset({"item", "value", "purpose", "subject", "recipient", "exception", "action"})
 
 
-class _FillWords(dict):
-    """The open words of a template, for one scenario, worked out on first use."""
+#: The open words :func:`template_parts` leaves to fill: terms, each named by its scenario
+#: field, or ``item``/``value`` for the reason's own.
+OPEN_TERMS = frozenset({"item", "value", "purpose", "subject", "recipient", "exception"})
 
-    def __init__(self, decision, lang: str, item, value):
-        super().__init__()
-        self.decision, self.lang, self.item, self.value = decision, lang, item, value
 
-    def __missing__(self, key: str) -> str:
-        sc = self.decision.scenario
-        if key == "item":
-            text = term(self.decision, self.item, self.lang)
-        elif key == "value":
-            text = term(self.decision, self.value, self.lang)
-        elif key == "action":
-            text = ACTION_WORDS[self.lang][sc.action]
-        elif key == "target":
-            text = TEMPLATES[self.lang]["target"].format_map(self) if sc.action == "share" else ""
+def template_parts(template: str, lang: str, action: str) -> tuple[str, ...]:
+    """A :func:`sentence_template` for scenarios of ``action``, split into its fixed text
+    and its open terms: ``(text, word, text, word, …, text)``, each word one of
+    :data:`OPEN_TERMS` (the action's own words are filled in). Joining the texts with the
+    words' terms (:func:`term`: ``item`` and ``value`` the reason's, told for the scenario,
+    the others the scenario's) gives the reason's sentence.
+
+    >>> template_parts("{item}: denied — no rule permits {action} it{target}", "en", "share")
+    ('', 'item', ': denied — no rule permits sharing it with ', 'recipient', '')
+    """
+    lang = "ja" if lang == "ja" else "en"
+    parts = [""]
+    for text, word, spec, conversion in string.Formatter().parse(template):
+        parts[-1] += text
+        if word is None:
+            continue
+        if spec or conversion:
+            raise ValueError(f"a sentence template fills plain words only: {template!r}")
+        if word == "action":
+            parts[-1] += ACTION_WORDS[lang][action]
+        elif word == "target":
+            if action == "share":
+                more = template_parts(TEMPLATES[lang]["target"], lang, action)
+                parts[-1] += more[0]
+                parts.extend(more[1:])
+        elif word in OPEN_TERMS:
+            parts += [word, ""]
         else:
-            text = term(self.decision, getattr(sc, key), self.lang)
-        self[key] = text
-        return text
-
-
-def fill_template(template: str, decision, lang: str, item, value) -> str:
-    """A :func:`sentence_template` told for one reason's ``item`` and ``value`` in the
-    decision's scenario: equal to :func:`render_reason` of that reason."""
-    return template.format_map(_FillWords(decision, "ja" if lang == "ja" else "en", item, value))
+            raise KeyError(word)
+    return tuple(parts)
 
 
 # ---- explanations (coopcheck.analysis.explain) ---------------------------------------------------------

@@ -72,6 +72,9 @@ from coopcheck.dsl import ast
 from coopcheck.dsl.layout import INDENT, Atom, Group, Line, Phrase, Pos, Shape, layout, line_text
 from coopcheck.dsl.parser import keyword_of_terminal, parse
 
+#: Keywords the lexer reads together with a comma before them (grammar.lark: COMMA_OBLIGING,
+#: COMMA_MANAGED).
+_COMMA_KEYWORDS = ("obliging", "managed")
 #: The spaces before a trailing comment.
 COMMENT_GAP = 2
 
@@ -177,15 +180,21 @@ class _Printer:
         return Atom(f"[{citation.text}]")
 
     def terms(self, terms: Sequence[ast.Term], prefix: str = "") -> list[Atom]:
-        """A list in English: ``a``, ``a and b``, ``a, b and c``; ``prefix`` leads the first."""
+        """A list in English: ``a``, ``a and b``, ``a, b and c``; ``prefix`` leads the first.
+
+        A term written in words that begin with ``obliging`` or ``managed`` (no such term
+        exists, but a file that says so still parses) is never put after a comma, where the
+        lexer reads the comma and the word as the keyword: such a list is joined with ``and``.
+        """
+        glued = any(not t.quoted and t.text.split(" ", 1)[0].lower() in _COMMA_KEYWORDS for t in terms[1:])
         atoms = []
         for k, term in enumerate(terms):
             text = self.term(term)
             if k == 0:
                 text = prefix + text
-            elif k == len(terms) - 1:
+            elif k == len(terms) - 1 or glued:
                 text = "and " + text
-            if k < len(terms) - 2:
+            if k < len(terms) - 2 and not glued:
                 text += ","
             atoms.append(Atom(text, self._pos(term.span)))
         return atoms

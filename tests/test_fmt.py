@@ -327,3 +327,21 @@ def test_explicit_subjects_writes_what_a_statement_without_of_means(tmp_path):
                 for r in load_string(source).rules if r.module == "demo"]
     assert meaning(explicit) == meaning(text)
     assert format_text(explicit, explicit_subjects=True) == explicit
+
+
+@pytest.mark.parametrize("text", [
+    # found by the fuzz campaign (a shipped file with one edit): a comma ending a line before an
+    # indented `obliging` is the comma of `, obliging`, as it is on one line
+    "policy x\nname may be used for delivery and billing ,\n    obliging supervise contractor\n    [c]\n",
+    "policy x\nname may be shared with jccu for delivery,\n    managed by jccu\n    [c]\n",
+    # words that begin with a keyword are never printed after a comma
+    "policy x\nname may be used for a, b and obliging x   [c]\n",
+    "policy x\nname may be used for a and obliging x and b   [c]\n",
+])
+def test_formatting_a_comma_before_a_keyword_keeps_the_tree_and_is_idempotent(text):
+    from coopcheck.dsl import parse
+    from coopcheck.dsl.formatter import format_text
+
+    once = format_text(text, "x.policy")
+    assert format_text(once, "x.policy") == once
+    assert parse(once, "x.policy") == parse(text, "x.policy")

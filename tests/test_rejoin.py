@@ -43,3 +43,16 @@ def test_words_naming_nothing_either_way_are_still_an_unknown_term():
     with pytest.raises(CoopcheckError) as err:
         load_string(HEAD + "research and nonsense may be used for delivery   [1]\n")
     assert {d.code for d in err.value.diagnostics} == {"E201"}
+
+
+def test_the_command_line_keeps_a_data_item_whose_words_contain_and(cli, tmp_path, monkeypatch):
+    """`--data "name and research and development data"`: split at `and` only where the parts
+    name items, as the rule language does (core.lists.split_names)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rd.policy").write_text(HEAD.replace("policy demo", "policy rd") +
+                                        "personal data may be used for survey   [1]\n", encoding="utf-8")
+    code, out, err = cli("check", "--coop", "./rd.policy", "--action", "use", "--purpose", "survey",
+                         "--data", "name and research and development data", "--format", "json")
+    assert code == 0, err
+    import json
+    assert json.loads(out)["scenario"]["data"] == ["name", "research_and_development_data"]

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or "text"
     try:
         rulesets = policies.get(args.coop)
-        decisions = [decide(rs, flags_scenario(args)) for rs in rulesets]
+        decisions = [decide(rs, flags_scenario(args, rs.vocabulary)) for rs in rulesets]
     except CoopcheckError as err:
         print(err.render(), file=sys.stderr)
         return 2

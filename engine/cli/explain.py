@@ -103,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        found = _explain_all(policies.get(args.coop), flags_scenario(args), args.show_all)
+        rulesets = policies.get(args.coop)
+        found = _explain_all(rulesets, flags_scenario(args, rulesets[0].vocabulary if rulesets else None),
+                             args.show_all)
     except CoopcheckError as err:
         print(err.render(), file=sys.stderr)
         return 2

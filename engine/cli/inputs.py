@@ -23,7 +23,7 @@ from coopcheck.core.jsontext import STRICT, NotJson, loads_strict
 from coopcheck.core.lists import split_names
 from coopcheck.core.ruleset import Ruleset
 from coopcheck.core.scenario import coop_request
-from coopcheck.core.vocabulary import quote
+from coopcheck.core.vocabulary import Vocabulary, quote
 
 REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
 
@@ -104,11 +104,13 @@ def split_list(text: str) -> list[str]:
     return split_names(text)
 
 
-def flags_scenario(args: argparse.Namespace) -> dict[str, Any]:
-    """The scenario given as flags, in the JSON contract (terms not yet resolved)."""
+def flags_scenario(args: argparse.Namespace, vocab: Vocabulary | None = None) -> dict[str, Any]:
+    """The scenario given as flags, in the JSON contract (terms not yet resolved). With the
+    deciding policy's ``vocab``, data items whose words contain ``and`` are kept whole where
+    only the whole names an item (``--data "research and development data"``)."""
     data = {"action": args.action, "purpose": args.purpose, "consent": args.consent}
     if args.data is not None:
-        data["data"] = split_list(args.data)
+        data["data"] = split_names(args.data, names=None if vocab is None else vocab.names_item)
     for name in ("recipient", "subject", "exception"):
         value = getattr(args, name)
         if value is not None:

@@ -193,6 +193,14 @@ class Vocabulary:
                               lambda: self._suggest(name, kinds))
         raise UnknownTerm(f"unknown {what} `{shown}`", lambda: self._suggest(name, kinds))
 
+    def names_item(self, name: str) -> bool:
+        """Whether ``name`` names a data item exactly, as a scenario gives it (no plurals)."""
+        try:
+            self.resolve(name, "item", plurals=False)
+        except UnknownTerm:
+            return False
+        return True
+
     def _suggest(self, name: str, kinds: tuple[str, ...]) -> str | None:
         pool: dict[str, str] = {}
         for info in self.terms.values():

@@ -21,6 +21,18 @@ HELP = "decide a proposed data use against one co-op's policy or all of them"
 def register(p: argparse.ArgumentParser) -> None:
     """Add ``check``'s arguments."""
     add_scenario_arguments(p)
+    p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                   help="with --json: decide in N processes, answers in input order (default 1)")
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number of processes") from None
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError("--jobs takes 1 to 64 processes")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,8 +65,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_json(args: argparse.Namespace, policies: Policies) -> int:
+    if args.jobs > 1:
+        from coopcheck.cli.parallel import run_parallel
+
+        return run_parallel(args, "check", pipeline)
+    return run_json_jobs(args, policies, "check", *pipeline(args, policies))
+
+
+def pipeline(args: argparse.Namespace, policies: Policies) -> tuple:
+    """``(answer, show, quick)`` for :func:`~coopcheck.cli.inputs.run_json_jobs`: how ``check``
+    decides a JSON scenario and writes its answer (to standard output as it is when written)."""
     writer = DecisionWriter(args.lang)
-    write = sys.stdout.write
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
 
     def answer(rulesets, scenario):
         decisions = []
@@ -71,7 +95,7 @@ def _run_json(args: argparse.Namespace, policies: Policies) -> int:
                 write(render_decision(d, rs.name, args.lang) + "\n\n")
 
     quick = table_answers(writer, args.coop, policies) if (args.format or "json") == "json" else None
-    return run_json_jobs(args, policies, "check", answer, show, quick)
+    return answer, show, quick
 
 
 #: How many distinct ``coop`` values :func:`table_answers` remembers the evaluators of.

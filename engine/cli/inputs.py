@@ -11,7 +11,7 @@ import itertools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from attrs import frozen
 
@@ -240,8 +240,16 @@ def stream_scenarios(binary, waiting: Callable[[], None] | None = None) -> Itera
             yield 1, obj, None
             return
     yield number, obj, None  # (on the first line it is 1 either way: answered without waiting)
+    yield from numbered_scenarios(itertools.chain(pending, lines) if pending else lines, number + 1)
+
+
+def numbered_scenarios(lines: Iterable[str], first: int) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
+    """``(line number, object, error)`` for JSON Lines, the first of ``lines`` being line
+    ``first``: blank lines skipped, a ``\r`` before the line's end dropped, each line read as
+    strict JSON (:func:`parse_line` says what is wrong with one that is not)."""
     loads = STRICT.decode  # strict JSON (no NaN), as parse_line reads a line that fails here
-    for line in itertools.chain(pending, lines) if pending else lines:
+    number = first - 1
+    for line in lines:
         number += 1
         if line.endswith("\r"):
             line = line[:-1]
@@ -354,10 +362,8 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     Output is flushed whenever the next read of the input may have to wait, so a stream
     answers each line as it comes. Returns the exit code: 2 on any input error, else 1 when
     ``--fail-on-deny`` and something was denied, else 0."""
-    try:
-        binary = _stdin_bytes() if args.json == "-" else open(args.json, "rb")
-    except OSError as err:
-        print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
+    binary = open_json_input(args, command)
+    if binary is None:
         return 2
     quick_answers = _Gathered()
     try:
@@ -378,6 +384,26 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     finally:
         if args.json != "-":
             binary.close()
+
+
+def open_json_input(args: argparse.Namespace, command: str):
+    """The binary stream ``--json FILE|-`` names; None (after printing why) when it cannot be
+    opened. (``args.json_stream``, when set, is that stream already open: ``--jobs`` hands
+    back what it read before it knew the input is not JSON Lines.)"""
+    stream = getattr(args, "json_stream", None)
+    if stream is not None:
+        return stream
+    try:
+        return _stdin_bytes() if args.json == "-" else open(args.json, "rb")
+    except OSError as err:
+        print(f"coopcheck {command}: error: cannot read `{args.json}`: {err.strerror}", file=sys.stderr)
+        return None
+
+
+def answer_chunk(args: argparse.Namespace, policies: Policies, answer, show, quick, scenarios) -> int:
+    """Answer a run of ``(line, object, error)`` scenarios to standard output, as
+    :func:`run_json_jobs` answers them; the exit code of the run (for ``--jobs``)."""
+    return _run_jobs(args, policies, answer, show, quick, scenarios, _Gathered())
 
 
 class _Gathered:

@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures["compile"] = startup.compile_cold(3 if quick else 5)
             figures["cold_check"] = startup.cold_check(3 if quick else 5)
     extra = surfaces.measure(args, quick, check_only, repeats, _progress)
-    targets = evaluate(headline, shipped, figures, scaling)
+    targets = evaluate(headline, shipped, {**figures, **extra}, scaling)
 
     print()
     print("Synthetic grant-only policies, cold streams")

@@ -18,6 +18,10 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--service-scenarios", type=_count,
                    help="distinct scenarios per service stream (default 2000, quick 300)")
     p.add_argument("--service-threads", type=int, default=4, help="client threads driving the service (default 4)")
+    p.add_argument("--service-batches", type=int,
+                   help="arrays of 1 000 distinct scenarios in the service's batched stream (default 10, quick 2)")
+    p.add_argument("--service-seconds", type=float,
+                   help="seconds of the service's open-loop run at 500 requests/s (default 10, quick 2)")
     p.add_argument("--audit-events", type=_count, help="events in the audited log (default 1000000, quick 40000)")
 
 
@@ -33,7 +37,9 @@ def measure(args: argparse.Namespace, quick: bool, check_only: bool, repeats: in
 
         progress("`coopcheck serve` under load")
         out["service"] = service.measure(args.service_scenarios or (300 if quick else 2000), args.service_threads,
-                                         repeats=min(repeats, 3), check_only=check_only, progress=progress)
+                                         repeats=min(repeats, 3), check_only=check_only, progress=progress,
+                                         batches=args.service_batches or (2 if quick else 10),
+                                         steady_s=args.service_seconds or (2.0 if quick else 10.0))
     if not args.no_audit:
         from . import audit
 

@@ -18,6 +18,10 @@ RSS_BYTES = 200_000_000  # peak RSS of `check --json` on a long stream
 COMPILE_SHIPPED_S = 0.100  # all shipped policies, cold, no on-disk cache
 COMPILE_LARGE_S = 1.0  # 10 000 grants, cold
 LARGE_GRANTS = 10_000
+SERVICE_FACTOR = 2.0  # `coopcheck serve` single decisions: requests/s within this factor of the bare ASGI floor's
+STEADY_RATE = 500  # requests/s of single decisions, open loop ...
+STEADY_P99_MS = 5.0  # ... with p99 under this, the service keeping up
+BATCH_DECISIONS_PER_S = 50_000  # batches of 1 000 to the service (one worker process)
 
 
 @frozen
@@ -119,9 +123,50 @@ def compile_targets(figures: dict | None) -> list[Target]:
     return out
 
 
+def service_targets(svc: dict | None) -> list[Target]:
+    """``coopcheck serve`` (:mod:`bench.service`): single decisions against the bare ASGI
+    floor, p99 at a steady rate (open loop), decisions/s in batches of 1 000."""
+    from .service import row
+
+    floor_name = "`coopcheck serve` single decisions vs a bare ASGI endpoint (same stack)"
+    floor_req = f"≥ 1/{SERVICE_FACTOR:g} of its requests/s"
+    steady_name = f"`coopcheck serve` p99 at a steady {STEADY_RATE} requests/s (open loop), single decisions"
+    steady_req = f"< {STEADY_P99_MS:g} ms, keeping up"
+    batch_name = "`coopcheck serve` batches of 1 000, decisions/s (one worker process)"
+    batch_req = f"≥ {BATCH_DECISIONS_PER_S:,} decisions/s on one core"
+    if not svc or "rows" not in svc:
+        text = f"not timed; its answers to {svc['checked']} requests equal decide()'s" if svc else "not run"
+        return [Target(floor_name, floor_req, text, None), Target(steady_name, steady_req, text, None),
+                Target(batch_name, batch_req, text, None)]
+    floor, single, steady, batched, again = (row(svc, k) for k in ("floor", "single", "steady", "batched", "again"))
+    share = single["requests_per_s"] / floor["requests_per_s"]
+    out = [Target(floor_name, floor_req,
+                  f"{share:.2f}× ({floor['requests_per_s'] / single['requests_per_s']:.1f}× slower: "
+                  f"{single['requests_per_s']:,.0f} vs {floor['requests_per_s']:,.0f} requests/s)",
+                  share >= 1 / SERVICE_FACTOR)]
+    text = (f"p99 {steady['p99_ms']:.1f} ms, p50 {steady['p50_ms']:.1f} ms; {steady['requests_per_s']:,.0f} "
+            f"requests/s achieved ({'kept up' if steady['kept_up'] else 'fell behind'}) over "
+            f"{steady['scheduled_s']:g} s")
+    bare = row(svc, "floor_steady")
+    if bare is not None:
+        text += f" (the bare floor at that rate: p99 {bare['p99_ms']:.1f} ms)"
+    if svc["rate"] != STEADY_RATE:
+        out.append(Target(steady_name, steady_req, f"run at {svc['rate']:g} requests/s: {text}", None))
+    else:
+        out.append(Target(steady_name, steady_req, text, steady["kept_up"] and steady["p99_ms"] < STEADY_P99_MS))
+    cores = batched.get("server_cores")
+    text = (f"{batched['decisions_per_s']:,.0f} decisions/s, distinct scenarios"
+            + (f", the service using {cores:.2f} cores" if cores is not None else "")
+            + f" (repeated, warm tables: {again['decisions_per_s']:,.0f})")
+    out.append(Target(batch_name, batch_req, text,
+                      batched["decisions_per_s"] >= BATCH_DECISIONS_PER_S if svc["batch"] == 1000 else None))
+    return out
+
+
 def evaluate(headline: PolicyResult, shipped: PolicyResult | None, figures: dict,
              scaling: Sequence[PolicyResult] = ()) -> list[Target]:
-    """Every target, judged on this run's figures."""
+    """Every target, judged on this run's figures (the service's under ``figures["service"]``)."""
     judged = [headline] + ([shipped] if shipped is not None else [])
     return [cli_target(figures.get("stream")), cedar_target(headline), permits_target(judged, scaling),
-            memory_target(figures.get("memory")), *compile_targets(figures.get("compile"))]
+            memory_target(figures.get("memory")), *compile_targets(figures.get("compile")),
+            *service_targets(figures.get("service"))]

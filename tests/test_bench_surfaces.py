@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from bench import service
+from bench import bare_asgi, service, targets
 from bench.measure import Disagreement
 
 
@@ -21,12 +21,59 @@ def test_service_agrees_with_decide_and_is_stopped():
 
 
 def test_service_timed_streams_are_checked():
-    """A small timed run: every timed answer is compared after timing; the figures add up."""
-    fig = service.measure(100, threads=4, repeats=1, sample=10)
-    single, batched = fig["rows"][1], fig["rows"][2]
+    """A small timed run: the bare floor, the streams and the open-loop run; every timed
+    answer is compared after timing; the figures add up and the three targets are judged."""
+    fig = service.measure(100, threads=4, repeats=1, sample=10, batches=1, steady_s=0.4)
+    floor, single, steady, batched = (service.row(fig, k) for k in ("floor", "single", "steady", "batched"))
+    assert floor["requests"] == 100 and floor["decisions"] is None and floor["vs_floor"] == 1.0
     assert single["requests"] == 100 and single["decisions"] == 100
-    assert batched["requests"] == 1 and batched["decisions"] == 100
-    assert "decisions/s" in service.table(fig)
+    assert batched["requests"] == 1 and batched["decisions"] == service.BATCH == 1000
+    assert steady["requests"] == 200 and steady["p99_ms"] >= steady["p50_ms"] > 0
+    assert 0 < batched["server_cores"] < 2
+    text = service.table(fig)
+    assert "decisions/s" in text and "open loop, the service: 200 requests due at 500/s" in text
+    assert service.row(fig, "floor_steady")["requests"] == 200
+    judged = targets.service_targets(fig)
+    assert len(judged) == 3 and all(t.met is not None for t in judged)
+
+
+def test_batches_are_the_services_largest():
+    import subprocess
+    import sys
+
+    # read in a child: importing the service's modules here made the next test's service
+    # ignore an early SIGTERM (stopped only by the SIGKILL 10 s later)
+    out = subprocess.run([sys.executable, "-c", "from coopcheck.serve.service import MAX_BATCH; print(MAX_BATCH)"],
+                         capture_output=True, text=True, check=True).stdout
+    assert service.BATCH == int(out)
+
+
+def test_the_bare_floor_answers_its_fixed_body_on_loopback():
+    import httpx
+
+    with service.Service(args=service.BARE) as bare:
+        assert bare.url.startswith("http://127.0.0.1:")
+        run = service.drive(bare.url, [b'{"coop": "aizu"}'] * 20, 2, path=bare_asgi.PATH, server=bare)
+        proc = bare.proc
+        assert httpx.get(bare.url + bare_asgi.PATH).content == bare_asgi.BODY
+    assert proc.poll() is not None
+    assert run["responses"] == [bare_asgi.BODY] * 20 and run["server_cpu_s"] is not None
+    assert 500 < len(bare_asgi.BODY) < 2000 and json.loads(bare_asgi.BODY)["decision"] == "permit"
+
+
+def test_service_targets():
+    """Judged on the figures: within 2x of the floor, p99 < 5 ms keeping up at 500/s,
+    50 000 decisions/s in batches of 1 000; not measured without timings."""
+    rows = [{"key": "floor", "requests_per_s": 1000.0}, {"key": "single", "requests_per_s": 600.0},
+            {"key": "steady", "requests_per_s": 499.0, "p50_ms": 1.0, "p99_ms": 4.0, "kept_up": True,
+             "scheduled_s": 10.0},
+            {"key": "batched", "decisions_per_s": 9000.0, "server_cores": 0.9},
+            {"key": "again", "decisions_per_s": 60000.0}]
+    fig = {"rows": rows, "rate": 500.0, "batch": 1000}
+    assert [t.verdict for t in targets.service_targets(fig)] == ["MET", "MET", "MISSED"]
+    rows[1]["requests_per_s"], rows[2]["kept_up"] = 400.0, False
+    assert [t.verdict for t in targets.service_targets(fig)] == ["MISSED", "MISSED", "MISSED"]
+    assert [t.verdict for t in targets.service_targets({"checked": 4})] == ["NOT MEASURED"] * 3
 
 
 def test_a_wrong_answer_stops_the_harness():

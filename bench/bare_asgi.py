@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 
 HOST = "127.0.0.1"
@@ -55,24 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log-level", default="warning")
     args = p.parse_args(argv)
 
-    import uvicorn
-
-    from coopcheck.serve.command import _listen
+    from coopcheck.serve.command import _listen, serve_on
 
     sock = _listen(HOST, args.port)
     host, port = sock.getsockname()[:2]
     print(f"bare asgi: listening on http://{host}:{port} — {len(BODY)} bytes a response",
           file=sys.stderr, flush=True)
-    # the options `coopcheck serve` gives uvicorn (engine/serve/command.py)
-    server = uvicorn.Server(uvicorn.Config(
-        app(), log_level=args.log_level, timeout_keep_alive=5, limit_concurrency=512, timeout_graceful_shutdown=10,
-        server_header=False, proxy_headers=False, lifespan="on"))
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
-    try:
-        server.run(sockets=[sock])
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        sock.close()
+    serve_on(app(), sock, args.log_level)  # the server and options of `coopcheck serve`
     return 0
 
 

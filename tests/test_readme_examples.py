@@ -36,6 +36,8 @@ from pathlib import Path
 
 import pytest
 
+from support.shown_output import matches, normalise
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -192,26 +194,8 @@ def collect() -> list[Example]:
     return examples
 
 
-def _normalise(text: str) -> list[str]:
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
 
 
-def matches(expected: str, actual: str) -> bool:
-    """Whether ``actual`` is ``expected`` with each ``...`` standing for text (see the module
-    docstring). Trailing spaces and trailing blank lines do not count."""
-    pattern = []
-    for line in _normalise(expected):
-        if line.strip() == "...":
-            pattern.append(r"(?:[^\n]*\n)*?")
-        elif line.endswith("..."):
-            pattern.append(re.escape(line[:-3]) + r"[^\n]*\n")
-        else:
-            pattern.append(re.escape(line) + r"\n")
-    text = "".join(line + "\n" for line in _normalise(actual))
-    return re.fullmatch("".join(pattern), text) is not None
 
 
 EXAMPLES = collect()
@@ -285,7 +269,7 @@ def test_example(example: Example, cli, monkeypatch, tmp_path, cache_dir):
     workdir.mkdir()
     code, printed = run(example, cli, monkeypatch, workdir, cache_dir)
     if not matches(example.expected, printed):
-        diff = list(difflib.unified_diff(_normalise(example.expected), _normalise(printed),
+        diff = list(difflib.unified_diff(normalise(example.expected), normalise(printed),
                                          f"{example.where} (shown)", "printed", lineterm=""))
         if len(diff) > 150:
             diff = diff[:150] + [f"... ({len(diff) - 150} more diff lines)"]

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from support.shown_output import matches, normalise
+
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 FOLDER = "docs/tutorial"
@@ -138,25 +140,8 @@ def quotation_problems(text: str, root: Path) -> list[str]:
     return problems
 
 
-def _normalise(text: str) -> list[str]:
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
 
 
-def matches(expected: str, actual: str) -> bool:
-    """``actual`` is ``expected`` with ``...`` standing for text: a line that is only ``...``
-    for any number of lines, ``...`` at the end of a line for the rest of that line."""
-    pattern = []
-    for line in _normalise(expected):
-        if line.strip() == "...":
-            pattern.append(r"(?:[^\n]*\n)*?")
-        elif line.endswith("..."):
-            pattern.append(re.escape(line[:-3]) + r"[^\n]*\n")
-        else:
-            pattern.append(re.escape(line) + r"\n")
-    return re.fullmatch("".join(pattern), "".join(f"{line}\n" for line in _normalise(actual))) is not None
 
 
 BLOCKS = parse(TUTORIAL.read_text(encoding="utf-8"))

@@ -166,25 +166,24 @@ def _work(request: Request, svc: Service, endpoint_name: str, lang: str, default
 async def decide_route(request: Request, svc: Service) -> Response:
     """``POST /v1/decide``: each scenario's decision (one object for one scenario, 400 when it
     is refused; a list for an array)."""
-    lang, default_coop = lang_and_coop(request)
-    body = await read_json(request, svc)
-    items, single = scenario_batch(body, svc)
-    work = _work(request, svc, "/v1/decide", lang, default_coop)
-    out = await svc.run(lambda: work.decide(items))
-    await svc.write_log(work.records)
-    if single:
-        return JSON(out[0], status_code=400 if isinstance(out[0], dict) and "error" in out[0] else 200)
-    return JSON(out)
+    return await _answer_body(request, svc, "/v1/decide", lambda work, items: work.decide(items))
 
 
 async def explain_route(request: Request, svc: Service) -> Response:
     """``POST /v1/explain``: each scenario's explanation (``?all=1``: every rule considered)."""
-    lang, default_coop = lang_and_coop(request)
     show_all = request.query_params.get("all", "").lower() in ("1", "true", "yes")
+    return await _answer_body(request, svc, "/v1/explain", lambda work, items: work.explain(items, show_all))
+
+
+async def _answer_body(request: Request, svc: Service, endpoint_name: str, answer) -> Response:
+    """Read a body of one scenario or an array, answer it with ``answer(work, items)`` in a
+    worker thread, log the decisions, and respond: one object for one scenario (400 when it is
+    refused), a list for an array."""
+    lang, default_coop = lang_and_coop(request)
     body = await read_json(request, svc)
     items, single = scenario_batch(body, svc)
-    work = _work(request, svc, "/v1/explain", lang, default_coop)
-    out = await svc.run(lambda: work.explain(items, show_all))
+    work = _work(request, svc, endpoint_name, lang, default_coop)
+    out = await svc.run(lambda: answer(work, items))
     await svc.write_log(work.records)
     if single:
         return JSON(out[0], status_code=400 if isinstance(out[0], dict) and "error" in out[0] else 200)

@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``serve`` until interrupted; see the module docstring for exit codes."""
     try:
         import starlette  # noqa: F401
-        import uvicorn
+        import uvicorn  # noqa: F401
     except ImportError as err:
         print(f"coopcheck serve: error: the service needs Starlette and uvicorn ({err.name} is missing): "
               "pip install 'coopcheck[serve]'", file=sys.stderr)
@@ -210,8 +210,18 @@ def run(args: argparse.Namespace) -> int:
           f"({', '.join(body['policies'])}), health {body['status']}", file=sys.stderr, flush=True)
     for reason in body["reasons"]:
         print(f"coopcheck serve: warning: {reason}", file=sys.stderr)
+    serve_on(app, sock, args.log_level)
+    return 0
+
+
+def serve_on(app, sock, log_level: str) -> None:
+    """Serve the ASGI ``app`` on the listening socket ``sock`` (made by :func:`_listen`) with
+    the options ``coopcheck serve`` uses, until SIGINT or SIGTERM; closes the socket. (The
+    benchmark's bare endpoint is served by this too, so it is the same stack.)"""
+    import uvicorn
+
     server = uvicorn.Server(uvicorn.Config(
-        app, log_level=args.log_level, timeout_keep_alive=5, limit_concurrency=512, timeout_graceful_shutdown=10,
+        app, log_level=log_level, timeout_keep_alive=5, limit_concurrency=512, timeout_graceful_shutdown=10,
         server_header=False, proxy_headers=False, lifespan="on"))
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again with the
     # handler that was there before: for SIGTERM that is this one, so a stop is a clean exit 0
@@ -222,4 +232,3 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         sock.close()
-    return 0

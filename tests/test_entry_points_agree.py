@@ -25,6 +25,9 @@ LINES = [
     ('{"coop": "aizu", %s, "consent": NaN}' % BASE, "E406"),  # NaN is not JSON
     ('{"coop": "aizu", %s, "n": %s}' % (BASE, "9" * 5000), "E406"),  # an integer too long to read
     ("not json", "E406"),
+    # nested 5 000 deep: PyArrow's JSON reader (the audit's fast path) died of it (SIGSEGV);
+    # every entry point refuses it as not readable JSON
+    ('{"coop": "aizu", %s, "x": %s}' % (BASE, "[" * 5000 + "]" * 5000), "E406"),
 ]
 
 
@@ -52,3 +55,22 @@ def test_the_audit_reads_each_event_alike(tmp_path):
     rows = result.frame.sort("row")
     assert rows.get_column("code").to_list() == [c for _, c in LINES]
     assert rows.get_column("decision").to_list()[0] == "permit"
+
+
+def test_the_audit_survives_a_deeply_nested_event_among_good_ones(tmp_path):
+    """A log whose lines are all JSON objects goes to PyArrow's reader, which died (SIGSEGV) on a
+    line nested ~1 000 deep; the audit must refuse that event (E406) and decide the rest. Run in
+    a child process, so a crash is a failed test, not a lost test run."""
+    import subprocess
+    import sys
+
+    good = '{"event_id": "e%d", "coop": "aizu", %s}'
+    lines = [good % (i, BASE) for i in range(50)]
+    lines.insert(25, '{"event_id": "deep", "coop": "aizu", %s, "x": %s}' % (BASE, "[" * 3000 + "]" * 3000))
+    log = tmp_path / "events.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    probe = ("import sys; from coopcheck.audit.run import audit; r = audit([sys.argv[1]]); "
+             "print(r.events, r.permitted, r.errors)")
+    done = subprocess.run([sys.executable, "-c", probe, str(log)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"the audit died (exit {done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.split() == ["51", "50", "1"]

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from coopcheck import load_file
-from coopcheck.analysis.lint_checks import covers, joint_use_missing
+from coopcheck.analysis.lint_checks import joint_use_missing
+from coopcheck.analysis.lint_grants import covers
 from coopcheck.cli.main import main
 from coopcheck.analysis.lint import ALLOWABLE, lint_paths, to_json
 from coopcheck.dsl.codes import Code, Family

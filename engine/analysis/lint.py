@@ -50,6 +50,8 @@ from coopcheck.dsl.codes import Code, lookup
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic, line_of
 
 from coopcheck.analysis import lint_checks as analysis
+from coopcheck.analysis import lint_usage
+from coopcheck.analysis.lint_locations import comment_start
 from coopcheck.core import paths
 from coopcheck.core.compiler import compile_modules
 from coopcheck.analysis.inventory import check_inventory, inventory_path
@@ -238,19 +240,19 @@ def _unused_terms(units: list[_Unit]) -> list[Diagnostic]:
     compiled = [u for u in units if u.ruleset is not None]
     used: set[str] = set()
     for u in compiled:
-        used |= analysis.ruleset_uses(u.ruleset, [u.shown])
+        used |= lint_usage.ruleset_uses(u.ruleset, [u.shown])
     for u in units:
         if u.is_test and u.module is not None:
             target = _test_target(u, compiled)
             if target is not None:
-                used |= analysis.case_uses(u.module, target)
+                used |= lint_usage.case_uses(u.module, target)
     found = []
     for u in compiled:
         if not u.module.of_type(ast.Declaration):
             continue
         if not u.is_policy and not any(v.is_policy and str(u.path) in v.ruleset.files for v in compiled):
             continue
-        found += analysis.unused_terms(u.ruleset, u.module, u.source, used)
+        found += lint_usage.unused_terms(u.ruleset, u.module, u.source, used)
         u.checked.add(Code.W601)
     return found
 
@@ -309,7 +311,7 @@ def read_suppressions(source: str, module: ast.Module) -> list[Suppression | Dia
     ranges = sorted((s.span.line, s.span.end_line) for s in module.statements if s.span is not None)
     out: list[Suppression | Diagnostic] = []
     for number, line in enumerate(source.split("\n"), 1):
-        start = analysis.comment_start(line)
+        start = comment_start(line)
         if start is None:
             continue
         match = _DIRECTIVE.match(line[start:].rstrip())

@@ -30,7 +30,7 @@ from coopcheck.dsl import ast
 from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
-from coopcheck.analysis import lint_checks
+from coopcheck.analysis import lint_checks, lint_usage
 from coopcheck.analysis.inventory import check_inventory, inventory_path
 from coopcheck.analysis.lint import ALLOWABLE, apply_suppressions, read_suppressions
 from coopcheck.core.loader import display_path
@@ -76,8 +76,8 @@ def lint_model(model: Model, sources: Sources = disk_sources) -> DocumentLint:
     # W601 is judged over the whole run (the policy with its tests); the rest over the file
     checked = set(ALLOWABLE) - {Code.W601} if not failures else set()
     if model.is_policy and module.of_type(ast.Declaration):
-        used = lint_checks.ruleset_uses(rs, [model.shown]) | _test_uses(model, sources)
-        found += lint_checks.unused_terms(rs, module, source, used)
+        used = lint_usage.ruleset_uses(rs, [model.shown]) | _test_uses(model, sources)
+        found += lint_usage.unused_terms(rs, module, source, used)
         if not failures:
             checked.add(Code.W601)
     return _finish(model, found, checked, failures)
@@ -131,4 +131,4 @@ def _test_uses(model: Model, sources: Sources) -> set[str]:
     about = test_target(header, test)
     if about != model.path and header.target.key != model.ruleset.coop:
         return set()
-    return lint_checks.case_uses(module, model.ruleset)
+    return lint_usage.case_uses(module, model.ruleset)

@@ -19,7 +19,7 @@ from coopcheck.dsl import ast
 from coopcheck.dsl.codes import Code
 from coopcheck.dsl.parser import GluedWords, keyword_of_terminal, lark_parser
 
-from coopcheck.analysis.lint_checks import comment_start
+from coopcheck.analysis.lint_locations import comment_start
 from coopcheck.core.compiler import META_KEYS
 from coopcheck.core.paths import shipped_policy_ids
 from coopcheck.core.vocabulary import KIND_NAMES, Vocabulary

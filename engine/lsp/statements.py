@@ -10,7 +10,7 @@ from typing import Iterator
 
 from coopcheck.dsl import ast
 
-from coopcheck.analysis.lint_checks import strip_comment
+from coopcheck.analysis.lint_locations import strip_comment
 from coopcheck.core.vocabulary import UnknownTerm, Vocabulary
 
 from coopcheck.lsp.model import Model

@@ -181,7 +181,7 @@ def lint_paths(named: Sequence[Path] | None = None) -> LintResult:
     found.extend(_unused_terms(units))
     checked = {u.shown: u.checked for u in units}
     sources = {u.shown: u.source for u in units if u.source is not None}
-    found = _with_source_lines(_unique(found), sources)
+    found = _with_source_lines(unique_diagnostics(found), sources)
     suppressions = {u.shown: read_suppressions(u.source, u.module) for u in units if u.module is not None}
     kept, extra = apply_suppressions(found, suppressions, checked)
     diagnostics = sorted(_with_source_lines(kept + extra, sources), key=Diagnostic.sort_key)
@@ -281,7 +281,7 @@ def _test_target(unit: _Unit, compiled: list[_Unit]) -> Ruleset | None:
         return None
 
 
-def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def unique_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Drop repeats (an imported file's error is found once per file that imports it)."""
     seen, out = set(), []
     for d in diagnostics:

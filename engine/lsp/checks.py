@@ -32,7 +32,7 @@ from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.analysis import lint_checks, lint_usage
 from coopcheck.analysis.inventory import check_inventory, inventory_path
-from coopcheck.analysis.lint import ALLOWABLE, apply_suppressions, read_suppressions
+from coopcheck.analysis.lint import ALLOWABLE, apply_suppressions, read_suppressions, unique_diagnostics
 from coopcheck.core.loader import display_path
 
 from coopcheck.lsp.model import Model, Sources, disk_sources, test_target
@@ -85,12 +85,7 @@ def lint_model(model: Model, sources: Sources = disk_sources) -> DocumentLint:
 
 def _finish(model: Model, found: list[Diagnostic], checked: set, failures: list[str]) -> DocumentLint:
     """Drop repeats, apply the file's suppressions, sort: as lint does."""
-    seen, unique = set(), []
-    for d in found:
-        key = (d.code, d.span, d.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(d)
+    unique = unique_diagnostics(found)
     suppressions = {model.shown: read_suppressions(model.text, model.module)}
     kept, extra = apply_suppressions(unique, suppressions, {model.shown: checked})
     return DocumentLint(sorted(kept + extra, key=Diagnostic.sort_key), failures)

@@ -21,7 +21,7 @@ from coopcheck.core.kinds import Standing
 from coopcheck.core.partition import partition
 from coopcheck.core.ruleset import ANY_EXCEPTION, CONSENT, CompiledRule, Ruleset
 from coopcheck.core.scenario import Scenario
-from coopcheck.core.semantics import VERB_BASIS, grant_basis, match_bar
+from coopcheck.core.semantics import VERB_BASIS, grant_basis, match_bar, speaks_of_act
 from coopcheck.analysis.lint_locations import RULE_NOUNS, LintFile, and_list, where
 
 #: Scenarios :func:`dead_grants` tries per grant before it gives up (and reports nothing).
@@ -126,7 +126,7 @@ def never_permits(rule: CompiledRule, ruleset: Ruleset, budget: int = DEAD_GRANT
             if grant_basis(rule, ruleset, sc, item) is None:
                 continue
             applies = True
-            found = [b for b in bars if (b.acts is None or rule.verb in b.acts) and _blocks(b, ruleset, sc)]
+            found = [b for b in bars if speaks_of_act(b, rule.verb) and _blocks(b, ruleset, sc)]
             if not found:
                 return None
             if fewest is None or len(found) < len(fewest):

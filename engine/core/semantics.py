@@ -300,8 +300,7 @@ def combine(ruleset: Ruleset, sc: Scenario, item: str, bars: list[Match], grants
     if blocking:
         # a bar on one act of sharing lets through a share that rests on another (§5.1)
         if all(m.rule.acts is not None for m in blocking):
-            barred = frozenset().union(*(m.rule.acts for m in blocking))
-            granting = [m for m in granting if act_of(m, sc) not in barred]
+            granting = [m for m in granting if not any(speaks_of_act(b.rule, act_of(m, sc)) for b in blocking)]
         if any(m.rule.acts is None for m in blocking) or not granting:
             reasons = tuple(_blocking_reason(m, item) for m in blocking)
             rules = [m.rule for m in blocking]
@@ -323,8 +322,8 @@ def combine(ruleset: Ruleset, sc: Scenario, item: str, bars: list[Match], grants
     deciding = [m.rule for m in chosen]
     acts = {act_of(m, sc) for m in chosen}
     # a requirement or notice written with one act of sharing speaks only of that act
-    bars = [m for m in bars if m.rule.acts is None or m.rule.acts & acts]
-    notices = [m for m in notices if m.rule.acts is None or m.rule.acts & acts]
+    bars = [m for m in bars if any(speaks_of_act(m.rule, a) for a in acts)]
+    notices = [m for m in notices if any(speaks_of_act(m.rule, a) for a in acts)]
     lifted = [m.rule for m in bars if m.standing == Standing.LIFTED]
     excused = [m.rule for m in bars if m.standing == Standing.EXCUSED]
     basis = reported
@@ -351,6 +350,13 @@ def opened_by_legal_exception(m: Match) -> bool:
     closes (docs/semantics.md §3.2)."""
     return (m.standing == Standing.EXCEPTED and m.rule.kind == RuleKind.CLOSED
             and not any(held for code, held in m.exceptions if code == CONSENT))
+
+
+def speaks_of_act(rule: CompiledRule, act: Verb) -> bool:
+    """Whether a bar, requirement or notice speaks of a permit resting on ``act``: one written
+    with ``shared with``, ``entrusted to`` or ``provided to`` speaks of that act only, any other
+    of every act of the actions it reaches (docs/semantics.md §5.1)."""
+    return rule.acts is None or act in rule.acts
 
 
 def act_of(m: Match, sc: Scenario) -> Verb:

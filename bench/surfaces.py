@@ -22,7 +22,7 @@ def register(p: argparse.ArgumentParser) -> None:
                    help="arrays of 1 000 distinct scenarios in the service's batched stream (default 10, quick 2)")
     p.add_argument("--service-seconds", type=float,
                    help="seconds of the service's open-loop run at 500 requests/s (default 10, quick 2)")
-    p.add_argument("--audit-events", type=_count, help="events in the audited log (default 1000000, quick 40000)")
+    p.add_argument("--audit-events", type=_count, help="events in the audited log (default 10000000, quick 40000)")
 
 
 def measure(args: argparse.Namespace, quick: bool, check_only: bool, repeats: int,
@@ -44,7 +44,7 @@ def measure(args: argparse.Namespace, quick: bool, check_only: bool, repeats: in
         from . import audit
 
         progress("`coopcheck audit`, one machine and Dask")
-        out["audit"] = audit.measure(args.audit_events or (40_000 if quick else 1_000_000),
+        out["audit"] = audit.measure(args.audit_events or (40_000 if quick else 10_000_000),
                                      repeats=2 if quick else 3, check_only=check_only, progress=progress)
     return out
 

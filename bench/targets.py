@@ -22,6 +22,10 @@ SERVICE_FACTOR = 2.0  # `coopcheck serve` single decisions: requests/s within th
 STEADY_RATE = 500  # requests/s of single decisions, open loop ...
 STEADY_P99_MS = 5.0  # ... with p99 under this, the service keeping up
 BATCH_DECISIONS_PER_S = 50_000  # batches of 1 000 to the service (one worker process)
+AUDIT_EVENTS = 10_000_000  # the audit's targets are for a log this long (Parquet)
+AUDIT_EVENTS_PER_S = 2_000_000  # `coopcheck audit` on one machine ...
+AUDIT_READ_FACTOR = 3.0  # ... within this factor of reading the log's columns
+DASK_SPEEDUP = 1.6  # 2 local Dask workers over 1
 
 
 @frozen
@@ -163,10 +167,42 @@ def service_targets(svc: dict | None) -> list[Target]:
     return out
 
 
+def audit_targets(aud: dict | None) -> list[Target]:
+    """``coopcheck audit`` (:mod:`bench.audit`): events/s on one machine, against reading the
+    log's columns, and the Dask speed-up from 1 to 2 local workers. Judged only on a log of
+    :data:`AUDIT_EVENTS` events (a shorter one is reported, not judged)."""
+    speed_name = "`coopcheck audit` of a Parquet log, one machine, events/s"
+    speed_req = f"≥ {AUDIT_EVENTS_PER_S:,} events/s on {AUDIT_EVENTS:,} events"
+    read_name = "`coopcheck audit` vs reading the log's columns (polars read_parquet)"
+    read_req = f"≤ {AUDIT_READ_FACTOR:g}× the read"
+    dask_name = "`coopcheck audit` on Dask, 2 local workers vs 1"
+    dask_req = f"≥ {DASK_SPEEDUP:g}× the 1-worker events/s"
+    if not aud or "local_s" not in aud:
+        text = "not timed" if aud else "not run"
+        return [Target(speed_name, speed_req, text, None), Target(read_name, read_req, text, None),
+                Target(dask_name, dask_req, text, None)]
+    full = aud["events"] >= AUDIT_EVENTS
+    rate = aud["events"] / aud["local_s"]
+    size = f"{aud['events']:,} events"
+    out = [Target(speed_name, speed_req, f"{rate:,.0f} events/s ({size}, {aud['local_s']:.2f} s)",
+                  rate >= AUDIT_EVENTS_PER_S if full else None)]
+    factor = aud["local_s"] / aud["read_s"]
+    out.append(Target(read_name, read_req, f"{factor:.1f}× ({aud['local_s']:.2f} s vs {aud['read_s']:.2f} s; {size})",
+                      factor <= AUDIT_READ_FACTOR if full else None))
+    by = {r["workers"]: r.get("seconds") for r in aud.get("dask", ())}
+    if by.get(1) and by.get(2):
+        speedup = by[1] / by[2]
+        out.append(Target(dask_name, dask_req, f"{speedup:.2f}× ({by[1]:.2f} s vs {by[2]:.2f} s; {size})",
+                          speedup >= DASK_SPEEDUP if full else None))
+    else:
+        out.append(Target(dask_name, dask_req, "not timed", None))
+    return out
+
+
 def evaluate(headline: PolicyResult, shipped: PolicyResult | None, figures: dict,
              scaling: Sequence[PolicyResult] = ()) -> list[Target]:
     """Every target, judged on this run's figures (the service's under ``figures["service"]``)."""
     judged = [headline] + ([shipped] if shipped is not None else [])
     return [cli_target(figures.get("stream")), cedar_target(headline), permits_target(judged, scaling),
             memory_target(figures.get("memory")), *compile_targets(figures.get("compile")),
-            *service_targets(figures.get("service"))]
+            *service_targets(figures.get("service")), *audit_targets(figures.get("audit"))]

@@ -204,10 +204,11 @@ def test_lines_that_are_not_events(tmp_path, policies):
     assert f.first == datetime(2026, 11, 3, 1, 0)  # an offset is read as UTC
 
 
-def test_jsonl_block_and_line_readers_agree(logs):
+def test_jsonl_block_and_line_readers_agree(logs, policies):
     """A JSON Lines block is read by PyArrow when its types are uniform, else line by line:
     both give the same events, cases, counts, times and rows."""
     from coopcheck.audit.logs import _read_jsonl_fast, _read_jsonl_lines, plan
+    from coopcheck.audit.scan import scan_chunk
 
     parts = plan([str(logs["jsonl"])], part_rows=PART_ROWS)
     assert len(parts) > 2
@@ -217,13 +218,39 @@ def test_jsonl_block_and_line_readers_agree(logs):
         sources = {t: s for t, s in part.columns if s}
         fast, slow = _read_jsonl_fast(part, data, sources), _read_jsonl_lines(part, data, sources)
         assert fast is not None  # the generated log's types are uniform
-        assert fast.frame.equals(slow.frame)
+        assert fast.frame.drop("__case").equals(slow.frame.drop("__case"))
 
         def by_case(chunk):
-            rows = chunk.groups.select("n", "first", "last", "rows", "ids").rows()
-            return {json.dumps(c, ensure_ascii=False): r for c, r in zip(chunk.cases, rows)}
+            result = scan_chunk(chunk, policies)
+            return {k: (st.events, st.first, st.last, st.samples) for k, st in result.cases.items()}
 
         assert by_case(fast) == by_case(slow)
+
+
+def test_hashed_and_exact_case_numbers_agree(logs, monkeypatch):
+    """Cases are numbered by a hash of their fields, checked by a second hash; the exact
+    numbering (grouping on the columns themselves, used when the check finds a collision)
+    gives the same partition of the events into cases."""
+    import polars as pl
+
+    from coopcheck.audit.logs import FIELDS, case_numbers
+
+    frame = pl.read_parquet(logs["parquet"], columns=list(FIELDS))
+    hashed, hashed_ids, hashed_firsts = case_numbers(frame)
+    exact, exact_ids, exact_firsts = case_numbers(frame, force_exact=True)
+    assert len(hashed_ids) == len(exact_ids) == frame.unique().height > 100
+    assert sorted(hashed_firsts) == sorted(exact_firsts)  # the same first event of each case
+    pairs = pl.DataFrame({"h": hashed, "e": exact}).unique()
+    assert pairs.height == len(hashed_ids)  # each hashed number is exactly one exact number
+    # a first hash that collides (here: every case gets the same one) is caught by the second,
+    # and the exact numbering takes over
+    from coopcheck.audit import logs as logs_module
+
+    honest = logs_module._case_hashes
+    monkeypatch.setattr(logs_module, "_case_hashes",
+                        lambda keyed: honest(keyed).with_columns(pl.lit(7, dtype=pl.UInt64).alias("__case")))
+    collided, collided_ids, _ = case_numbers(frame)
+    assert collided.equals(exact) and collided_ids == exact_ids
 
 
 def test_a_folder_is_its_log_files(logs, tmp_path, policies):

@@ -304,7 +304,7 @@ def test_check_only_run_prints_every_target(capsys):
                  "Shipped policies", "Memo hits"):
         assert name in text
     lines = text[text.index("\nTargets\n"):].splitlines()[4:]
-    assert len(lines) == 9 and all(line.rstrip().endswith("NOT MEASURED") for line in lines)
+    assert len(lines) == 12 and all(line.rstrip().endswith("NOT MEASURED") for line in lines)
 
 
 def _result(label, grants, cells, warm=()):
@@ -326,4 +326,17 @@ def test_targets_are_judged_and_printed():
     assert [t.verdict for t in judged][:6] == ["MISSED", "MET", "MISSED", "MET", "MISSED", "MET"]
     printed = report.target_table(judged).splitlines()[2:8]
     assert [line.split()[-1] for line in printed] == ["MISSED", "MET", "MISSED", "MET", "MISSED", "MET"]
-    assert [t.verdict for t in targets.evaluate(_result("12 grants", 12, []), None, {})] == ["NOT MEASURED"] * 9
+    assert [t.verdict for t in targets.evaluate(_result("12 grants", 12, []), None, {})] == ["NOT MEASURED"] * 12
+
+
+def test_audit_targets_are_judged_on_a_full_log_only():
+    """The audit's targets (events/s, the ratio to reading the columns, the Dask speed-up) are
+    judged on a 10M-event log; a shorter one is reported and left unjudged."""
+    full = {"events": 10_000_000, "local_s": 4.0, "read_s": 1.0,
+            "dask": [{"workers": 1, "seconds": 8.0}, {"workers": 2, "seconds": 4.5}]}
+    assert [t.verdict for t in targets.audit_targets(full)] == ["MET", "MISSED", "MET"]
+    slow = full | {"local_s": 6.0, "read_s": 2.5, "dask": [{"workers": 1, "seconds": 8.0}, {"workers": 2, "seconds": 6.0}]}
+    assert [t.verdict for t in targets.audit_targets(slow)] == ["MISSED", "MET", "MISSED"]
+    short = full | {"events": 1_000_000}
+    judged = targets.audit_targets(short)
+    assert [t.verdict for t in judged] == ["NOT MEASURED"] * 3 and "1,000,000 events" in judged[0].measured

@@ -38,7 +38,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=None, metavar="N",
                    help="findings per co-op in text (default 50) and HTML (default 200); 0 shows all")
     p.add_argument("--partition-rows", type=int, default=None, metavar="N",
-                   help="events per partition, roughly (default 250000)")
+                   help="events per partition, roughly (default 1000000)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary on standard error")
 
 

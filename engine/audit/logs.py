@@ -24,9 +24,8 @@ A log is planned into :class:`Part` s (row groups of a Parquet file, newline-ali
 ranges of a JSON Lines file, a CSV file whole), each read on its own — by this process or by a
 Dask worker — into a :class:`Chunk`: one row per event with its ``__row`` (the line of a JSON
 Lines file, the 1-based record of a CSV or Parquet file), ``__id`` and ``__time`` (UTC without
-a zone), and the events grouped by their distinct combination of scenario fields as logged —
-one grouping pass, which also gives each case's count, first and last time, first events and
-the positions of all its events.
+a zone) and ``__case``, the number of its case — its distinct combination of scenario fields as
+logged (:func:`case_numbers`) — with each case's fields once.
 """
 
 from __future__ import annotations
@@ -53,8 +52,10 @@ EXTRA = {"event_id": ("event_id", "id", "event", "eventid", "event id"),
          "time": ("time", "timestamp", "ts", "event_time", "datetime", "date")}
 TARGETS = (*FIELDS, *EXTRA)
 FORMATS = ("jsonl", "csv", "parquet")
-#: Events per partition, roughly (a Parquet partition is whole row groups).
-PART_ROWS = 250_000
+#: Events per partition, roughly (a Parquet partition is whole row groups). Measured on a
+#: 10M-event Parquet log: 250 000 a partition ran at 1.3-1.45M events/s, 1 000 000 at 2.4M —
+#: each partition pays a fixed cost per distinct case (deciding it, keying it, merging it).
+PART_ROWS = 1_000_000
 #: String formats tried for a time column, after Polars' own inference.
 TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f",
                 "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S",
@@ -88,18 +89,17 @@ class Part:
 
 @frozen
 class Chunk:
-    """A partition read. ``frame``: one row per event (``__row``, ``__id``, ``__time``), in row
-    order. ``cases``: the raw scenario fields of each distinct case (in :data:`FIELDS` order,
-    None where absent). ``groups``: a row per case, aligned with ``cases``: ``n`` events,
-    ``first`` and ``last`` time, the ``rows`` and ``ids`` of its first :data:`SAMPLES` events,
-    and ``idx``, the positions in ``frame`` of all its events. ``text_consent``: ``consent`` was
-    read as text (CSV, a Parquet string column). ``unreadable``: rows that are not events at
-    all (a line that is not a JSON object), as ``(row, code, message)``."""
+    """A partition read. ``frame``: one row per event (``__row``, ``__id``, ``__time``, and
+    ``__case``, the event's case as a number), in row order. ``cases``: the raw scenario fields
+    of each distinct case (in :data:`FIELDS` order, None where absent); ``case_ids``: the
+    ``__case`` number of each, aligned with ``cases``. ``text_consent``: ``consent`` was read as
+    text (CSV, a Parquet string column). ``unreadable``: rows that are not events at all (a line
+    that is not a JSON object), as ``(row, code, message)``."""
 
     part: Part
     frame: Any
     cases: list
-    groups: Any
+    case_ids: list
     text_consent: bool = False
     unreadable: list = field(factory=list)
 
@@ -111,14 +111,47 @@ class Chunk:
 
 #: How many first events of each case a chunk keeps (the samples of the findings).
 SAMPLES = 3
+#: The seeds of the two 64-bit hashes that number a chunk's cases (:func:`case_numbers`).
+CASE_SEEDS = (0x636F6F70, 0x63686563)
 
 
-def _group_aggregates():
+def _case_hashes(keyed):
+    """``__case`` and ``__check``: two 64-bit hashes of each row, with different seeds."""
     import polars as pl
 
-    return (pl.len().alias("n"), pl.col("__time").min().alias("first"), pl.col("__time").max().alias("last"),
-            pl.col("__row").head(SAMPLES).alias("rows"), pl.col("__id").head(SAMPLES).alias("ids"),
-            pl.col("__i").alias("idx"))
+    every = pl.struct(keyed.columns)
+    return keyed.select(every.hash(seed=CASE_SEEDS[0]).alias("__case"), every.hash(seed=CASE_SEEDS[1]).alias("__check"))
+
+
+def case_numbers(keyed, force_exact: bool = False) -> tuple[Any, list[int], list[int]]:
+    """Number the distinct rows of ``keyed`` (the scenario columns a log has): ``(numbers,
+    ids, firsts)`` — a UInt64 series giving each row its case number, the distinct numbers, and
+    the position of each one's first row.
+
+    Grouping a million events by eight columns, one of them a list, costs Polars several times
+    what grouping them by one integer does, so a case is numbered by a 64-bit hash of its
+    fields (Polars' struct hash, which tells nulls, positions and list boundaries apart) and the
+    rows are grouped by that number. Two different cases with the same number would be merged
+    silently, so a second hash with another seed is kept per group: if any group holds rows
+    whose second hashes differ, the first hash collided and the chunk is numbered exactly, by
+    grouping on the columns themselves (``force_exact`` does so always). A merge then needs a
+    collision of both hashes at once, about one chance in 2**128 per pair of cases."""
+    import polars as pl
+
+    n = keyed.height
+    if not keyed.width or not n:
+        return pl.Series("__case", [0] * n, dtype=pl.UInt64), [0] if n else [], [0] if n else []
+    if not force_exact:
+        hashed = _case_hashes(keyed)
+        groups = (hashed.with_row_index("__i").group_by("__case")
+                  .agg(pl.col("__i").first(), pl.col("__check").min().alias("lo"), pl.col("__check").max().alias("hi")))
+        if groups.filter(pl.col("lo") != pl.col("hi")).is_empty():
+            return hashed.get_column("__case"), groups.get_column("__case").to_list(), groups.get_column("__i").to_list()
+    groups = (keyed.with_row_index("__i").group_by(keyed.columns, maintain_order=True)
+              .agg(pl.col("__i")).with_row_index("__case"))
+    numbers = (groups.select(pl.col("__case").cast(pl.UInt64), "__i").explode("__i").sort("__i")
+               .get_column("__case"))
+    return numbers, list(range(groups.height)), [i[0] for i in groups.get_column("__i").to_list()]
 
 
 # ---- planning ------------------------------------------------------------------------------
@@ -319,18 +352,15 @@ def _chunk(part: Part, frame, sources: dict, first_row: int, rows=None, unreadab
     tc = sources.get("time")
     times = to_times(frame.get_column(tc)) if tc in frame.columns else pl.Series([None] * n, dtype=pl.Datetime("us"))
     keyed = pl.DataFrame({k: v.alias(k) for k, v in cols.items()}, nan_to_null=False)
-    out = pl.DataFrame({"__row": row.alias("__row").cast(pl.Int64), "__id": ids.alias("__id"),
-                        "__time": times.alias("__time")})
     keys = [k for k in FIELDS if keyed.schema[k] != pl.Null]
-    # one pass: the cases, and per case its count, times, first events and all its positions
-    # (within a group, rows keep the frame's order)
-    extra = keyed.select(keys) if keys else pl.DataFrame({"__k": pl.Series([0] * n, dtype=pl.UInt8)})
-    by = keys or ["__k"]
-    groups = pl.concat([out.with_row_index("__i"), extra], how="horizontal").group_by(by).agg(*_group_aggregates())
+    numbers, case_ids, firsts = case_numbers(keyed.select(keys))
+    out = pl.DataFrame({"__row": row.alias("__row").cast(pl.Int64), "__id": ids.alias("__id"),
+                        "__time": times.alias("__time"), "__case": numbers.alias("__case")})
     at = {k: i for i, k in enumerate(keys)}
-    cases = [tuple(r[at[f]] if f in at else None for f in FIELDS) for r in groups.select(by).rows()]
+    firsts_rows = keyed.select(keys)[firsts].rows() if keys else [()] * len(firsts)
+    cases = [tuple(r[at[f]] if f in at else None for f in FIELDS) for r in firsts_rows]
     text_consent = part.fmt == "csv" or (part.fmt == "parquet" and keyed.schema["consent"] == pl.String)
-    return Chunk(part, out, cases, groups.drop(by), text_consent, unreadable or [])
+    return Chunk(part, out, cases, case_ids, text_consent, unreadable or [])
 
 
 def _ids(series):
@@ -490,7 +520,6 @@ def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:
                 t = None
         times.append(t)
     frame = pl.DataFrame({"__row": pl.Series(rows, dtype=pl.Int64), "__id": pl.Series(ids, dtype=pl.String),
-                          "__time": to_times(pl.Series(times, dtype=pl.String))})
-    groups = (frame.with_row_index("__i").with_columns(pl.Series("__case", case_ids, dtype=pl.UInt32))
-              .group_by("__case").agg(*_group_aggregates()).sort("__case").drop("__case"))
-    return Chunk(part, frame, cases, groups, False, unreadable)
+                          "__time": to_times(pl.Series(times, dtype=pl.String)),
+                          "__case": pl.Series(case_ids, dtype=pl.UInt64)})
+    return Chunk(part, frame, cases, list(range(len(cases))), False, unreadable)

@@ -1,8 +1,8 @@
 """The audit of a log: each partition's distinct cases decided once, their counts combined.
 
 :func:`scan_part` is what runs per partition — in this process, or on a Dask worker that holds
-the pickled :class:`~coopcheck.audit.cases.PolicySet`. It groups the partition's events by
-case (Polars), decides each distinct case once, and returns a :class:`PartResult`: per case
+the pickled :class:`~coopcheck.audit.cases.PolicySet`. It decides each distinct case of the
+partition once and groups the events by case and day (Polars), and returns a :class:`PartResult`: per case
 its event count, first and last time, the first few events (by row), and — for a case that
 cannot be decided — every event's row; per co-op and day the denied events. Results combine
 by :func:`assemble` into the :class:`AuditResult`, whatever the partitioning: counts add,
@@ -39,7 +39,8 @@ class CaseStats:
         self.events += other.events
         self.first = _min(self.first, other.first)
         self.last = _max(self.last, other.last)
-        self.samples = heapq.nsmallest(SAMPLES, self.samples + other.samples, key=lambda s: s[0])
+        if other.samples and (len(self.samples) < SAMPLES or other.samples[0][0] < self.samples[-1][0]):
+            self.samples = heapq.nsmallest(SAMPLES, self.samples + other.samples, key=lambda s: s[0])
         if other.rows:
             self.rows.extend(other.rows)
 
@@ -72,18 +73,19 @@ def scan_part(part: Part, policies: PolicySet, keep_events: bool = False) -> Par
 
 
 def scan_chunk(chunk: Chunk, policies: PolicySet, keep_events: bool = False) -> PartResult:
-    """Audit a partition already read."""
+    """Audit a partition already read: one grouping of its events by case and day gives each
+    case's count, times and first events and the denied events per co-op and day."""
     import polars as pl
 
     part = chunk.part
     file = part.file
     result = PartResult(file, part.index, chunk.events)
     result.unreadable = [((file, row), code, message) for row, code, message in chunk.unreadable]
-    frame, groups = chunk.frame, chunk.groups
+    frame = chunk.frame
     result.untimed = frame.get_column("__time").null_count()
     if not chunk.cases:
         if keep_events:
-            result.frame = _event_frame(chunk, [], None)
+            result.frame = _event_frame(chunk, [])
         return result
     keys, outcomes = [], []
     for values in chunk.cases:
@@ -91,58 +93,56 @@ def scan_chunk(chunk: Chunk, policies: PolicySet, keep_events: bool = False) -> 
         key = case_key(fields)
         keys.append(key)
         outcomes.append(policies.outcome(fields, key))
-    stats = groups.select("n", "first", "last", "rows", "ids").iter_rows()
-    for cid, (n, first, last, rows, ids) in enumerate(stats):
+    number = pl.DataFrame({"__case": pl.Series(chunk.case_ids, dtype=pl.UInt64),
+                           "__cid": pl.Series(range(len(outcomes)), dtype=pl.UInt32)})
+    by_day = (frame.group_by("__case", pl.col("__time").dt.date().alias("__day"))
+              .agg(pl.len().alias("n"), pl.col("__time").min().alias("first"), pl.col("__time").max().alias("last"),
+                   pl.col("__row").head(SAMPLES).alias("rows"), pl.col("__id").head(SAMPLES).alias("ids")))
+    firsts = (by_day.select("__case", "rows", "ids").explode("rows", "ids").sort("rows")
+              .group_by("__case").agg(pl.col("rows").head(SAMPLES), pl.col("ids").head(SAMPLES)))
+    per_case = (by_day.group_by("__case")
+                .agg(pl.col("n").sum(), pl.col("first").min(), pl.col("last").max())
+                .join(firsts, on="__case").join(number, on="__case"))
+    for cid, n, first, last, rows, ids in per_case.select("__cid", "n", "first", "last", "rows", "ids").iter_rows():
         found = CaseStats(outcomes[cid], n, first, last, [((file, r), i) for r, i in zip(rows, ids)])
         mine = result.cases.get(keys[cid])
         if mine is None:
             result.cases[keys[cid]] = found
         else:
             mine.add(found)
-
-    def positions(cids: list[int]):
-        """``(case, position in frame)`` of every event of these cases."""
-        return (groups.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__case"), "idx")
-                .filter(pl.col("__case").is_in(cids)).explode("idx"))
-
     denied = [cid for cid, o in enumerate(outcomes) if o.status == "deny"]
     if denied and result.untimed < frame.height:
-        coop_of = pl.DataFrame({"__case": pl.Series(denied, dtype=pl.UInt32),
+        coop_of = pl.DataFrame({"__cid": pl.Series(denied, dtype=pl.UInt32),
                                 "coop": [outcomes[c].coop for c in denied]})
-        at = positions(denied)
-        days = frame.get_column("__time").gather(at.get_column("idx")).dt.date().alias("day")
-        per_day = (at.with_columns(days).filter(pl.col("day").is_not_null()).join(coop_of, on="__case")
-                   .group_by("coop", "day").len())
+        per_day = (by_day.filter(pl.col("__day").is_not_null()).join(number, on="__case").join(coop_of, on="__cid")
+                   .group_by("coop", "__day").agg(pl.col("n").sum()))
         for coop, day, n in per_day.iter_rows():
             result.daily[(coop, day)] += n
-    errors = [cid for cid, o in enumerate(outcomes) if o.status == "error"]
+    errors = [chunk.case_ids[cid] for cid, o in enumerate(outcomes) if o.status == "error"]
     if errors:
-        at = positions(errors)
-        idx = at.get_column("idx")
-        bad = pl.DataFrame({"__case": at.get_column("__case"), "__row": frame.get_column("__row").gather(idx),
-                            "__id": frame.get_column("__id").gather(idx)}).sort("__row")
+        bad = (frame.filter(pl.col("__case").is_in(pl.Series(errors, dtype=pl.UInt64)))
+               .join(number, on="__case").select("__cid", "__row", "__id").sort("__row"))
         for cid, row, eid in bad.iter_rows():
             result.cases[keys[cid]].rows.append(((file, row), eid))
     if keep_events:
-        result.frame = _event_frame(chunk, outcomes, positions(list(range(len(outcomes)))))
+        result.frame = _event_frame(chunk, outcomes)
     return result
 
 
-def _event_frame(chunk: Chunk, outcomes: list[Outcome], at):
+def _event_frame(chunk: Chunk, outcomes: list[Outcome]):
     """One row per event: file, row, event id, time, co-op, decision, error code."""
     import polars as pl
 
     part = chunk.part
-    table = pl.DataFrame({"__case": pl.Series(range(len(outcomes)), dtype=pl.UInt32),
+    table = pl.DataFrame({"__case": pl.Series(chunk.case_ids[:len(outcomes)], dtype=pl.UInt64),
                           "coop": pl.Series([o.coop for o in outcomes], dtype=pl.String),
                           "decision": pl.Series([o.status for o in outcomes], dtype=pl.String),
                           "code": pl.Series([o.error[0] if o.error else None for o in outcomes], dtype=pl.String)})
-    frame = chunk.frame
-    case = at.sort("idx").get_column("__case") if at is not None else pl.Series([], dtype=pl.UInt32)
+    frame = chunk.frame.join(table, on="__case", how="left", maintain_order="left")
     out = pl.DataFrame({"file": pl.Series([part.path] * frame.height, dtype=pl.String),
                         "row": frame.get_column("__row"), "event_id": frame.get_column("__id"),
                         "time": frame.get_column("__time"),
-                        **{c: table.get_column(c).gather(case) for c in ("coop", "decision", "code")}})
+                        **{c: frame.get_column(c) for c in ("coop", "decision", "code")}})
     if chunk.unreadable:
         k = len(chunk.unreadable)
         bad = pl.DataFrame({"file": [part.path] * k,

@@ -241,3 +241,35 @@ def test_a_case_can_be_shown_again_in_full():
     """``--show N`` regenerates case N of a run (same seed and chunk size)."""
     shown = fuzz.show_case(5, SEED, 1000)
     assert '"case": 5' in shown and "oracle" in shown
+
+
+def test_a_run_shared_by_processes_checks_the_same_cases():
+    """``--processes N`` deals the chunks out to N worker processes: the merged report counts
+    exactly what one process running every chunk counts (same cases, same outcomes), and a
+    failure found by any part reaches the merged report."""
+    options = dict(cli_chunk=150, cli=False, service=False, audit=False)
+    one = fuzz.run(450, 0, 11, **options)
+    shared = fuzz.run_parallel(450, 0, 11, 2, quiet=True, **options)
+
+    def counted(report):
+        d = report.as_dict()
+        return d["failures"], d["scenarios"], d["entry_points"]
+
+    assert counted(shared) == counted(one) and one.counts["scenarios"] == 450
+    part = fuzz.Report(450, 0, 11, 150)
+    part.fail("crashes", {"case": 3, "route": "decide", "error": "KeyError: 'x'"})
+    shared.merge(part)
+    assert shared.failures["crashes"] == 1 and shared.as_dict()["examples"]["crashes"][0]["case"] == 3
+
+
+def test_the_cpu_limit_running_out_inside_a_collection_is_not_a_hang(monkeypatch):
+    """The hard CPU limit firing while the cycle collector runs (the harness's own heap, not the
+    call's work) grants the call more time instead of counting it as hung."""
+    monkeypatch.setattr(fuzz.GC_CLOCK, "_start", 0.0)  # as if a collection were under way
+    fired = []
+    monkeypatch.setattr(fuzz.signal, "setitimer", lambda which, seconds: fired.append(seconds))
+    fuzz._on_alarm(fuzz.signal.SIGPROF, None)
+    assert fired == [fuzz.HANG_GRACE]
+    monkeypatch.setattr(fuzz.GC_CLOCK, "_start", None)
+    with pytest.raises(fuzz._Hang):
+        fuzz._on_alarm(fuzz.signal.SIGPROF, None)

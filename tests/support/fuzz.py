@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m tests.support.fuzz --scenarios 100000 --rule-files 500 [--seed S] [--json FILE]
+    python -m tests.support.fuzz --scenarios 100000 --rule-files 500 [--processes N] [--seed S] [--json FILE]
 
 It generates seeded, reproducible scenarios — mostly valid ones over the whole vocabulary of
 the shipped co-ops (ids, words, labels, aliases; case, full-width, half-width and padded
@@ -914,6 +914,28 @@ class Report:
         if self.signatures[kind][signature] == 1 and len(self.examples[kind]) < EXAMPLES_PER_KIND:
             self.examples[kind].append(example)
 
+    def merge(self, other: "Report") -> None:
+        """Add another part of the same run (another process's chunks): counts add, examples
+        keep the first of each signature up to the limit, CPU times add, elapsed times (parts
+        run side by side) take the longest."""
+        self.counts.update(other.counts)
+        for route, counter in other.routes.items():
+            self.routes[route].update(counter)
+        for mine, theirs in ((self.kinds, other.kinds), (self.oracle, other.oracle), (self.rules, other.rules),
+                             (self.code_differs, other.code_differs)):
+            mine.update(theirs)
+        for kind, examples in other.examples.items():
+            for example in examples:
+                signature = _signature(kind, example)
+                if not self.signatures[kind][signature] and len(self.examples[kind]) < EXAMPLES_PER_KIND:
+                    self.examples[kind].append(example)
+        for kind, counter in other.signatures.items():
+            self.signatures[kind].update(counter)
+        for k, v in other.elapsed.items():
+            self.elapsed[k] = max(self.elapsed.get(k, 0.0), v)
+        for k, v in other.cpu.items():
+            self.cpu[k] = self.cpu.get(k, 0.0) + v
+
     @property
     def failures(self) -> dict:
         return {k: self.counts[k] for k in FAILURES}
@@ -923,7 +945,8 @@ class Report:
         return not any(self.failures.values())
 
     def as_dict(self) -> dict:
-        total = self.elapsed["scenarios"] + self.elapsed["rule_files"]
+        total = (max if self.params.get("processes", 1) > 1 else sum)((self.elapsed["scenarios"],
+                                                                        self.elapsed["rule_files"]))
         return {
             "params": self.params,
             "failures": self.failures,
@@ -1024,7 +1047,14 @@ class _Hang(BaseException):
 
 
 def _on_alarm(signum, frame):
+    if GC_CLOCK.collecting:  # the CPU limit ran out inside a collection of the harness's own heap:
+        signal.setitimer(signal.ITIMER_PROF, HANG_GRACE)  # not the call's time; look again after it
+        return
     raise _Hang()
+
+
+#: CPU seconds granted again when the hard limit fires during a cycle collection.
+HANG_GRACE = 1.0
 
 
 STALL_SECONDS = 60.0  # wall-clock time after which a call counts as hung, whatever its CPU time
@@ -1059,6 +1089,11 @@ class _GcClock:
         self.total = 0.0
         self._start: float | None = None
         gc.callbacks.append(self._on_gc)
+
+    @property
+    def collecting(self) -> bool:
+        """Whether a collection is under way now."""
+        return self._start is not None
 
     def _on_gc(self, phase: str, info: dict) -> None:
         if phase == "start":
@@ -2108,7 +2143,7 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
         service: bool = True, audit: bool = True, service_app: Callable[[], Any] | None = None,
         api: Any = None, hang_seconds: float = 5.0, rule_hang_seconds: float = 10.0,
         max_cli_restarts: int = MAX_CLI_RESTARTS, progress: Callable[[str], None] | None = None,
-        campaign: Campaign | None = None) -> Report:
+        campaign: Campaign | None = None, part: tuple[int, int] = (0, 1)) -> Report:
     """Run the campaign: ``scenarios`` scenarios through every entry point (the CLI in chunks of
     ``cli_chunk`` lines, unless ``cli`` is false; after a crash the rest of a chunk is run again,
     at most ``max_cli_restarts`` times; the same chunks' lines through the service, unless
@@ -2117,7 +2152,8 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
     (a rule-file step more than ``rule_hang_seconds``), or stalled for a minute, is a hang.
     ``api`` replaces the module whose ``decide``, ``permits``, ``decide_many`` and
     ``make_scenario`` are called, ``service_app`` builds the service's ASGI app (to show that a
-    broken one is caught)."""
+    broken one is caught). ``part`` ``(i, n)``: run only the chunks whose number is ``i`` modulo
+    ``n`` (one of ``n`` processes sharing a run: :func:`run_parallel`)."""
     campaign = campaign or Campaign()
     campaign.api = api or coopcheck
     campaign.hang_seconds = hang_seconds
@@ -2130,16 +2166,19 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
     if service and scenarios:
         campaign.open_service(service_app)
     try:
+        mine = 0
         while done < scenarios:
             size = min(cli_chunk, scenarios - done)
-            cases = campaign.chunk(seed, number, done, size)
-            campaign.run_chunk(cases, report, cli, service, audit)
+            if number % part[1] == part[0]:
+                cases = campaign.chunk(seed, number, done, size)
+                campaign.run_chunk(cases, report, cli, service, audit)
+                mine += size
+                if progress:
+                    spent = time.perf_counter() - start
+                    progress(f"fuzz: {mine} scenarios{f' (part {part[0] + 1} of {part[1]})' if part[1] > 1 else ''}"
+                             f" of {scenarios}, {mine / spent:.0f}/s, failures {sum(report.failures.values())}")
             done += size
             number += 1
-            if progress:
-                spent = time.perf_counter() - start
-                progress(f"fuzz: {done}/{scenarios} scenarios, {done / spent:.0f}/s, failures "
-                         f"{sum(report.failures.values())}")
     finally:
         campaign.close_service()
         campaign._audit_sets = {}
@@ -2158,6 +2197,37 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
                     progress(f"fuzz: {n + 1}/{rule_files} rule files")
     report.elapsed["rule_files"] = time.perf_counter() - start
     report.cpu["rule_files"] = time.process_time() - cpu
+    return report
+
+
+def _run_part(kwargs: dict) -> Report:
+    """One process's share of :func:`run_parallel` (its chunks, no rule files)."""
+    quiet = kwargs.pop("quiet")
+    progress = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    return run(progress=progress, rule_files=0, **kwargs)
+
+
+def run_parallel(scenarios: int, rule_files: int, seed: int, processes: int, *, quiet: bool = False,
+                 **options) -> Report:
+    """:func:`run` shared by ``processes`` worker processes: worker ``i`` runs the chunks whose
+    number is ``i`` modulo ``processes`` — the same cases, from the same seed, as a run in one
+    process — while this process runs the rule files; the parts' reports are merged. Each
+    worker holds its own campaign, evaluators and memo, so a long run's memory is split too."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    report = Report(scenarios, rule_files, seed, options.get("cli_chunk", 50_000),
+                    options.get("max_cli_restarts", MAX_CLI_RESTARTS))
+    with context.Pool(processes) as pool:
+        parts = pool.map_async(_run_part, [dict(options, scenarios=scenarios, seed=seed, part=(i, processes),
+                                                quiet=quiet) for i in range(processes)])
+        if rule_files:
+            progress = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+            report.merge(run(0, rule_files, seed, progress=progress,
+                             **{k: v for k, v in options.items() if k not in ("service", "audit", "cli")}))
+        for part in parts.get():
+            report.merge(part)
+    report.params["processes"] = processes
     return report
 
 
@@ -2198,14 +2268,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="a call using more CPU seconds than this is a hang (default 5)")
     parser.add_argument("--show", type=int, metavar="N", help="print case N of this seed in full and stop")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="worker processes sharing the scenarios' chunks (default 1: this process)")
     args = parser.parse_args(argv)
     if args.show is not None:
         print(show_case(args.show, args.seed, args.cli_chunk))
         return 0
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    report = run(args.scenarios, args.rule_files, args.seed, cli_chunk=args.cli_chunk, cli=not args.no_cli,
-                 service=not args.no_service, audit=not args.no_audit,
-                 hang_seconds=args.hang_seconds, progress=progress)
+    options = dict(cli_chunk=args.cli_chunk, cli=not args.no_cli, service=not args.no_service,
+                   audit=not args.no_audit, hang_seconds=args.hang_seconds)
+    if args.processes > 1:
+        report = run_parallel(args.scenarios, args.rule_files, args.seed, args.processes, quiet=args.quiet, **options)
+    else:
+        report = run(args.scenarios, args.rule_files, args.seed, progress=progress, **options)
     print(report.text())
     if args.json:
         Path(args.json).write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n",

@@ -353,7 +353,8 @@ def print_error(err: CoopcheckError, line: int, fmt: str) -> None:
         print(f"line {line}: {err.diagnostics[0].render()}")
 
 
-def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, answer, show, quick=None) -> int:
+def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, answer, show, quick=None, *,
+                  stream=None) -> int:
     """The ``--json FILE|-`` loop shared by ``check`` and ``explain``: read the scenarios,
     answer each with ``answer(rulesets, scenario) -> (results, denied)``, ``show(results, fmt)``
     in input order, and print an error object for a bad line while the rest still run.
@@ -361,8 +362,9 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
     (the text written as it is) before any of that; None leaves the line to the rest.
     Output is flushed whenever the next read of the input may have to wait, so a stream
     answers each line as it comes. Returns the exit code: 2 on any input error, else 1 when
-    ``--fail-on-deny`` and something was denied, else 0."""
-    binary = open_json_input(args, command)
+    ``--fail-on-deny`` and something was denied, else 0. ``stream``: the input already open
+    (``--jobs`` hands back what it read before it knew the input is not JSON Lines)."""
+    binary = stream if stream is not None else open_json_input(args, command)
     if binary is None:
         return 2
     quick_answers = _Gathered()
@@ -388,11 +390,7 @@ def run_json_jobs(args: argparse.Namespace, policies: Policies, command: str, an
 
 def open_json_input(args: argparse.Namespace, command: str):
     """The binary stream ``--json FILE|-`` names; None (after printing why) when it cannot be
-    opened. (``args.json_stream``, when set, is that stream already open: ``--jobs`` hands
-    back what it read before it knew the input is not JSON Lines.)"""
-    stream = getattr(args, "json_stream", None)
-    if stream is not None:
-        return stream
+    opened."""
     try:
         return _stdin_bytes() if args.json == "-" else open(args.json, "rb")
     except OSError as err:

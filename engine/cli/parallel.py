@@ -114,9 +114,8 @@ def run_parallel(args: argparse.Namespace, command: str, pipeline: Callable) -> 
             rest = b"\n".join("\n".join(g).encode("utf-8") for g in seen)
             if seen:
                 rest += b"\n"
-            args.json_stream = _Prepended(rest, binary)
             policies = Policies()
-            return run_json_jobs(args, policies, command, *pipeline(args, policies))
+            return run_json_jobs(args, policies, command, *pipeline(args, policies), stream=_Prepended(rest, binary))
         with context.Pool(args.jobs, initializer=_start_worker, initargs=(args, pipeline)) as pool:
             try:
                 for first, lines in _chunks(itertools.chain(seen, groups), CHUNK):

@@ -438,3 +438,16 @@ def test_dask_equals_one_machine(logs, policies):
             local = audit([str(logs[fmt])], policies=policies, part_rows=PART_ROWS)
             spread = audit([str(logs[fmt])], policies=policies, part_rows=400, dask=client, timeout=120)
             assert to_json(spread) == to_json(local)
+
+
+def test_a_log_with_no_scenario_column_is_all_input_errors(tmp_path, policies):
+    """A log whose columns hold none of the scenario fields still has events: each one is an
+    input error (no co-op), counted and listed, none dropped and none permitted."""
+    import polars as pl
+
+    path = tmp_path / "other.parquet"
+    pl.DataFrame({"event_id": ["a", "b", "c"], "note": ["x", "y", "z"]}).write_parquet(path)
+    r = audit([str(path)], policies=policies)
+    assert (r.events, r.permitted, r.denied, r.errors, r.distinct_cases) == (3, 0, 0, 3, 1)
+    assert [(e.row, e.event_id, e.code) for e in r.input_errors] == [(1, "a", "E403"), (2, "b", "E403"),
+                                                                     (3, "c", "E403")]

@@ -72,3 +72,14 @@ def test_a_spark_job_gives_the_same_decisions(log):
     assert sorted(r.decision for r in rows) == sorted(
         ["permit"] * result.permitted + ["deny"] * result.denied + ["error"] * result.errors)
     assert pyspark  # the job ran on the installed Spark
+
+
+def test_a_batch_without_scenario_columns_is_answered_row_by_row():
+    """Every row of a batch gets its answer, even when no column is a scenario field (each an
+    input error), and an empty batch stays empty."""
+    batch = pa.RecordBatch.from_pylist([{"note": "x"}, {"note": "y"}])
+    [out] = decide_batches([batch])
+    assert out.column("decision").to_pylist() == ["error", "error"]
+    assert out.column("error_code").to_pylist() == ["E403", "E403"]
+    [empty] = decide_batches([batch.slice(0, 0)])
+    assert empty.num_rows == 0 and empty.schema.names[-3:] == list(OUTPUT_FIELDS)

@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator
 
 from coopcheck.audit.cases import PolicySet, scenario_fields
-from coopcheck.audit.logs import FIELDS
+from coopcheck.audit.logs import FIELDS, case_numbers
 
 #: The columns :func:`decide_batches` appends, all strings.
 OUTPUT_FIELDS = ("decision", "decided_coop", "error_code")
@@ -47,7 +47,10 @@ def decide_batches(batches: Iterable[Any], policies: PolicySet | None = None,
     """Each record batch of events with :data:`OUTPUT_FIELDS` appended (see the module
     docstring). ``policies``: the policy set to decide with (default: every shipped policy,
     made on the first batch, where this runs); ``default_coop``: the co-op of events without
-    one, as ``coopcheck audit --coop``."""
+    one, as ``coopcheck audit --coop``. A batch's events are numbered by case
+    (:func:`~coopcheck.audit.logs.case_numbers`, as the audit numbers a partition's), each
+    case is looked up once, and the answers are joined back onto the events in their order."""
+    import polars as pl
     import pyarrow as pa
 
     for batch in batches:
@@ -55,15 +58,23 @@ def decide_batches(batches: Iterable[Any], policies: PolicySet | None = None,
             from coopcheck.audit.run import policy_set
 
             policies = policy_set(default_coop)
-        columns = {name: batch.column(name).to_pylist() if name in batch.schema.names else None
-                   for name in FIELDS}
+        given = [name for name in FIELDS if name in batch.schema.names]
+        keyed = pl.from_arrow(pa.Table.from_batches([batch.select(given)])) if given else pl.DataFrame()
+        keys = [name for name in given if keyed.schema[name] != pl.Null]
+        numbers, ids, firsts = case_numbers(keyed.select(keys) if keys else pl.DataFrame(), batch.num_rows)
+        at = {name: k for k, name in enumerate(keys)}
         decisions, coops, codes = [], [], []
-        for row in range(batch.num_rows):
-            values = tuple(col[row] if col is not None else None for col in columns.values())
+        for row in (keyed.select(keys)[firsts].rows() if keys else [()] * len(firsts)):
+            values = tuple(row[at[name]] if name in at else None for name in FIELDS)
             outcome = policies.outcome(scenario_fields(values, text_consent=True))
             decisions.append(outcome.status)
             coops.append(outcome.coop)
             codes.append(outcome.error[0] if outcome.error else None)
+        table = pl.DataFrame({"__case": pl.Series(ids, dtype=pl.UInt64),
+                              **{name: pl.Series(v, dtype=pl.String)
+                                 for name, v in zip(OUTPUT_FIELDS, (decisions, coops, codes))}})
+        answers = (pl.DataFrame({"__case": numbers}).join(table, on="__case", how="left", maintain_order="left")
+                   .drop("__case").to_arrow())
         yield pa.RecordBatch.from_arrays(
-            list(batch.columns) + [pa.array(v, type=pa.string()) for v in (decisions, coops, codes)],
+            list(batch.columns) + [answers.column(name).combine_chunks().cast(pa.string()) for name in OUTPUT_FIELDS],
             names=list(batch.schema.names) + list(OUTPUT_FIELDS))

@@ -123,7 +123,7 @@ def _case_hashes(keyed):
     return keyed.select(every.hash(seed=CASE_SEEDS[0]).alias("__case"), every.hash(seed=CASE_SEEDS[1]).alias("__check"))
 
 
-def case_numbers(keyed, force_exact: bool = False) -> tuple[Any, list[int], list[int]]:
+def case_numbers(keyed, rows: int | None = None, force_exact: bool = False) -> tuple[Any, list[int], list[int]]:
     """Number the distinct rows of ``keyed`` (the scenario columns a log has): ``(numbers,
     ids, firsts)`` — a UInt64 series giving each row its case number, the distinct numbers, and
     the position of each one's first row.
@@ -135,10 +135,11 @@ def case_numbers(keyed, force_exact: bool = False) -> tuple[Any, list[int], list
     silently, so a second hash with another seed is kept per group: if any group holds rows
     whose second hashes differ, the first hash collided and the chunk is numbered exactly, by
     grouping on the columns themselves (``force_exact`` does so always). A merge then needs a
-    collision of both hashes at once, about one chance in 2**128 per pair of cases."""
+    collision of both hashes at once, about one chance in 2**128 per pair of cases. ``rows``:
+    how many rows there are when ``keyed`` has no columns (no scenario field is given)."""
     import polars as pl
 
-    n = keyed.height
+    n = keyed.height if keyed.width or rows is None else rows
     if not keyed.width or not n:
         return pl.Series("__case", [0] * n, dtype=pl.UInt64), [0] if n else [], [0] if n else []
     if not force_exact:
@@ -353,7 +354,7 @@ def _chunk(part: Part, frame, sources: dict, first_row: int, rows=None, unreadab
     times = to_times(frame.get_column(tc)) if tc in frame.columns else pl.Series([None] * n, dtype=pl.Datetime("us"))
     keyed = pl.DataFrame({k: v.alias(k) for k, v in cols.items()}, nan_to_null=False)
     keys = [k for k in FIELDS if keyed.schema[k] != pl.Null]
-    numbers, case_ids, firsts = case_numbers(keyed.select(keys))
+    numbers, case_ids, firsts = case_numbers(keyed.select(keys), n)
     out = pl.DataFrame({"__row": row.alias("__row").cast(pl.Int64), "__id": ids.alias("__id"),
                         "__time": times.alias("__time"), "__case": numbers.alias("__case")})
     at = {k: i for i, k in enumerate(keys)}

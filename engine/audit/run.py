@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Callable
 
 from coopcheck.core.api import load_policy, shipped_policies
+from coopcheck.core.collector import fewer_collections
 
 from coopcheck.audit.cases import PolicySet
 from coopcheck.audit.logs import PART_ROWS, plan
@@ -40,6 +41,11 @@ def audit(paths: list[str], mapping: dict[str, str] | None = None, *, default_co
     ``timeout``: seconds to wait for the Dask cluster's results (none by default).
     Raises :class:`~coopcheck.audit.logs.LogError` for a log that cannot be read at all.
     """
+    with fewer_collections():
+        return _audit(paths, mapping, default_coop, dask, part_rows, keep_events, progress, on_plan, policies, timeout)
+
+
+def _audit(paths, mapping, default_coop, dask, part_rows, keep_events, progress, on_plan, policies, timeout):
     policies = policies or policy_set(default_coop)
     parts = plan(list(paths), mapping, part_rows)
     if on_plan is not None:

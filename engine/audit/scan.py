@@ -19,6 +19,8 @@ from typing import Any
 
 from attrs import define, field, frozen
 
+from coopcheck.core.collector import fewer_collections
+
 from coopcheck.audit.cases import Outcome, PolicySet, case_key, scenario_fields
 from coopcheck.audit.logs import SAMPLES, Chunk, Part, read_part
 
@@ -69,7 +71,8 @@ def _max(a, b):
 
 def scan_part(part: Part, policies: PolicySet, keep_events: bool = False) -> PartResult:
     """Read one partition and audit it (the task a Dask worker runs)."""
-    return scan_chunk(read_part(part), policies, keep_events)
+    with fewer_collections():
+        return scan_chunk(read_part(part), policies, keep_events)
 
 
 def scan_chunk(chunk: Chunk, policies: PolicySet, keep_events: bool = False) -> PartResult:

@@ -5,7 +5,6 @@ error objects written for bad lines."""
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import itertools
 import json
@@ -19,6 +18,7 @@ from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
 
 from coopcheck.core.api import load_file, load_policy, shipped_policies
+from coopcheck.core.collector import fewer_collections
 from coopcheck.core.jsontext import STRICT, NotJson, loads_strict
 from coopcheck.core.lists import split_names
 from coopcheck.core.ruleset import Ruleset
@@ -441,14 +441,11 @@ def _stdin_bytes():
 
 def _run_jobs(args, policies: Policies, answer, show, quick, scenarios, quick_answers: _Gathered) -> int:
     # what a line allocates is freed by reference counting as soon as its answer is written;
-    # the cycle collector's frequent passes would mostly re-scan the evaluators' growing
-    # caches (about a tenth of a long stream's time), so they run less often here
-    threshold = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 50)
+    # the collector's frequent passes would mostly re-scan the evaluators' growing caches
     try:
-        return _answer_jobs(args, policies, answer, show, quick, scenarios, quick_answers)
+        with fewer_collections():
+            return _answer_jobs(args, policies, answer, show, quick, scenarios, quick_answers)
     finally:
-        gc.set_threshold(*threshold)
         quick_answers.write()
 
 

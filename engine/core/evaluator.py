@@ -89,12 +89,12 @@ class Evaluator:
         if known is None:
             unknown = self._unknown.get(key)
             if unknown is not None:
-                raise unknown.with_traceback(None)  # the same error, without searching for a suggestion again
+                raise unknown.again()  # without searching for a suggestion again
             try:
                 known = self.ruleset.vocabulary.resolve(name, kind, plurals=False)
             except UnknownTerm as err:
-                if len(self._unknown) < NAME_LIMIT:
-                    self._unknown[key] = err
+                if len(self._unknown) < NAME_LIMIT:  # a copy, never raised: a raised one holds its frames
+                    self._unknown[key] = err.unraised()
                 raise
             if len(self._names) < NAME_LIMIT:
                 self._names[key] = known

@@ -78,6 +78,17 @@ class UnknownTerm(LookupError):
             self._help = self._help()
         return self._help
 
+    def unraised(self) -> "UnknownTerm":
+        """A copy to remember, that refers to nothing of this error (its traceback, and with it
+        every frame it passed and their locals): a remembered error that was raised would keep
+        the latest caller's data alive for as long as it is remembered."""
+        return UnknownTerm(self.message, self._help)
+
+    def again(self) -> "UnknownTerm":
+        """A new error with this (remembered, never raised) one's message and help — the help
+        found once, when first read on any of them — to raise in its place."""
+        return UnknownTerm(self.message, self._help if not callable(self._help) else (lambda: self.help))
+
 
 @frozen(repr=False)
 class Vocabulary:

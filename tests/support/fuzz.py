@@ -2171,9 +2171,13 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
             size = min(cli_chunk, scenarios - done)
             if number % part[1] == part[0]:
                 cases = campaign.chunk(seed, number, done, size)
+                shown = {kind: len(examples) for kind, examples in report.examples.items()}
                 campaign.run_chunk(cases, report, cli, service, audit)
                 mine += size
-                if progress:
+                if progress:  # a new kind of failure is shown at once, not only in the final report
+                    for kind, examples in list(report.examples.items()):
+                        for example in examples[shown.get(kind, 0):]:
+                            progress(f"fuzz: {kind.replace('_', ' ')}: " + _cut(json.dumps(example, ensure_ascii=False), 600))
                     spent = time.perf_counter() - start
                     progress(f"fuzz: {mine} scenarios{f' (part {part[0] + 1} of {part[1]})' if part[1] > 1 else ''}"
                              f" of {scenarios}, {mine / spent:.0f}/s, failures {sum(report.failures.values())}")

@@ -273,3 +273,19 @@ def test_the_cpu_limit_running_out_inside_a_collection_is_not_a_hang(monkeypatch
     monkeypatch.setattr(fuzz.GC_CLOCK, "_start", None)
     with pytest.raises(fuzz._Hang):
         fuzz._on_alarm(fuzz.signal.SIGPROF, None)
+
+
+def test_a_line_starting_with_a_byte_order_mark_keeps_it_in_the_audits_log(campaign):
+    """A case line that starts with U+FEFF is not JSON (E406 everywhere). When it is the first
+    line of a log the harness writes for the audit, the audit would rightly read that mark as
+    the file's byte-order mark and decide the line (a false 'malformed decided' of the long run
+    of seed 20261203, case 250001): the harness gives such a log a byte-order mark of its own."""
+    import json
+
+    line = "\ufeff" + json.dumps({"coop": "kuruko", "action": "use", "data": ["name"], "purpose": "delivery"})
+    case = campaign.generator._json_case(0, "garbage", "aizu", line)
+    assert case.verdict.status == "bad" and case.verdict.expected_code() == "E406"
+    report = fuzz.Report(1, 0, 0, 1)
+    campaign._audit_sets = {}
+    campaign._audit_log("lines", [(case.line, case, None, case.verdict, ("err", "E406"))], 0, "aizu", report)
+    assert report.counts["audit_logs"] == 1 and report.ok, report.text()

@@ -161,6 +161,27 @@ def test_cli_accepts_a_byte_order_mark_in_json_input(cli, tmp_path):
     assert json.loads(out)["decision"] == "permit"
 
 
+def test_one_byte_order_mark_is_the_files_a_second_is_text(cli, tmp_path):
+    """Only the first U+FEFF of the input is a byte-order mark: a second one starts the line's
+    text, which is then not JSON (E406) — in ``check --json`` and in the audit alike. (Before,
+    ``check`` removed a mark again when it fell back to reading the input whole, and the audit's
+    PyArrow reader skipped one of its own; found by the long fuzz run's audit route.)"""
+    pytest.importorskip("polars")
+    from coopcheck.audit.run import audit
+
+    line = json.dumps({"coop": "aizu", **OK}).encode()
+    for marks, code_wanted in ((1, 0), (2, 2)):
+        path = tmp_path / f"in{marks}.jsonl"
+        path.write_bytes(b"\xef\xbb\xbf" * marks + line + b"\n" + line + b"\n")
+        code, out, err = cli("check", "--json", str(path))
+        first = json.loads(out.splitlines()[0])
+        assert code == code_wanted, err
+        assert (first["error"]["code"] if marks == 2 else first["decision"]) == ("E406" if marks == 2 else "permit")
+        result = audit([str(path)], keep_events=True)
+        assert result.frame.select("row", "decision", "code").rows() == (
+            [(1, "error", "E406"), (2, "permit", None)] if marks == 2 else [(1, "permit", None), (2, "permit", None)])
+
+
 @pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r\r\n"])
 def test_cli_json_lines_are_numbered_alike_from_a_file_and_from_stdin(cli, tmp_path, ending, monkeypatch):
     """Line numbers count "\\n" only, for every line ending, and a file reads as standard input does."""

@@ -60,6 +60,7 @@ PART_ROWS = 1_000_000
 TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f",
                 "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S",
                 "%Y-%m-%d")
+_BOM = b"\xef\xbb\xbf"
 _BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")  # starts with a literal: searched at C speed
 
 
@@ -413,7 +414,7 @@ def _read_jsonl(part: Part) -> Chunk:
         f.seek(part.start)
         data = f.read(part.stop - part.start)
     if part.start == 0:
-        data = data.removeprefix(b"\xef\xbb\xbf")
+        data = data.removeprefix(_BOM)
     sources = {t: s for t, s in part.columns if s is not None}
     fast = _read_jsonl_fast(part, data, sources)
     return fast if fast is not None else _read_jsonl_lines(part, data, sources)
@@ -427,8 +428,8 @@ def _read_jsonl_fast(part: Part, data: bytes, sources: dict) -> Chunk | None:
     import pyarrow.json as pj
 
     body = data[:-1] if data.endswith(b"\n") else data
-    if not body or _has_blank_line(body) or _LONG_LINE.search(body):
-        return None
+    if not body or _has_blank_line(body) or _LONG_LINE.search(body) or body.startswith(_BOM):
+        return None  # (PyArrow would skip a U+FEFF that starts the block: past the file's own mark, it is text)
     text_fields = {s for t, s in sources.items() if t in FIELDS and t not in ("data", "consent")}
     schema = pa.schema([(s, pa.string()) for s in sorted(text_fields)])
     try:

@@ -226,7 +226,8 @@ def stream_scenarios(binary, waiting: Callable[[], None] | None = None) -> Itera
     except (ValueError, RecursionError):  # JSONDecodeError and NotJson are ValueErrors
         obj = None
     if not isinstance(obj, dict):  # not JSON Lines: the whole text is one value (or broken)
-        yield from read_scenarios("\n".join(itertools.chain(head, lines)))
+        # (its byte-order mark is gone already: a second U+FEFF is text, and not JSON)
+        yield from read_scenarios("\n".join(itertools.chain(head, lines)), mark=False)
         return
     number = len(head)
     pending = []  # blank lines after the first object, up to the next line with content
@@ -263,13 +264,15 @@ def numbered_scenarios(lines: Iterable[str], first: int) -> Iterator[tuple[int, 
         yield number, obj, None
 
 
-def read_scenarios(text: str) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
+def read_scenarios(text: str, mark: bool = True) -> Iterator[tuple[int, Any, CoopcheckError | None]]:
     """(line number, parsed object, error) for one JSON value, an array, or JSON Lines.
 
     Line numbers count ``\n`` only: a line ends at ``\n`` (a ``\r`` before it is dropped), so
     ``\r\n`` and ``\n`` files number alike and a ``\r`` elsewhere is part of its line. A
-    byte-order mark at the start is not part of the text."""
-    text = text.removeprefix("\ufeff")
+    byte-order mark at the start is not part of the text (one: ``mark`` false when the
+    caller has removed it already)."""
+    if mark:
+        text = text.removeprefix("\ufeff")
     stripped = text.strip()
     if not stripped:
         return

@@ -1645,8 +1645,11 @@ class Campaign:
         report.counts["audit_logs"] += 1
         with tempfile.TemporaryDirectory(prefix="coopcheck-fuzz-audit-") as folder:
             path = os.path.join(folder, name + ".jsonl")
+            text = "\n".join(e[0] for e in entries) + "\n"
+            if text.startswith("\ufeff"):  # a first line's own mark would be read as the file's
+                text = "\ufeff" + text  # byte-order mark (as by every reader of a file): so give it one
             with open(path, "w", encoding="utf-8", newline="\n") as f:
-                f.write("\n".join(e[0] for e in entries) + "\n")
+                f.write(text)
             start, cpu = time.perf_counter(), time.process_time()
             try:
                 result = audit_run.audit([path], default_coop=default, keep_events=True, policies=policies)

@@ -123,8 +123,8 @@ def scan_chunk(chunk: Chunk, policies: PolicySet, keep_events: bool = False) -> 
             result.daily[(coop, day)] += n
     errors = [chunk.case_ids[cid] for cid, o in enumerate(outcomes) if o.status == "error"]
     if errors:
-        bad = (frame.filter(pl.col("__case").is_in(pl.Series(errors, dtype=pl.UInt64)))
-               .join(number, on="__case").select("__cid", "__row", "__id").sort("__row"))
+        erring = number.join(pl.DataFrame({"__case": pl.Series(errors, dtype=pl.UInt64)}), on="__case", how="semi")
+        bad = frame.join(erring, on="__case").select("__cid", "__row", "__id").sort("__row")
         for cid, row, eid in bad.iter_rows():
             result.cases[keys[cid]].rows.append(((file, row), eid))
     if keep_events:

@@ -2176,6 +2176,8 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
                 cases = campaign.chunk(seed, number, done, size)
                 shown = {kind: len(examples) for kind, examples in report.examples.items()}
                 campaign.run_chunk(cases, report, cli, service, audit)
+                del cases
+                _release_memory()
                 mine += size
                 if progress:  # a new kind of failure is shown at once, not only in the final report
                     for kind, examples in list(report.examples.items()):
@@ -2183,7 +2185,8 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
                             progress(f"fuzz: {kind.replace('_', ' ')}: " + _cut(json.dumps(example, ensure_ascii=False), 600))
                     spent = time.perf_counter() - start
                     progress(f"fuzz: {mine} scenarios{f' (part {part[0] + 1} of {part[1]})' if part[1] > 1 else ''}"
-                             f" of {scenarios}, {mine / spent:.0f}/s, failures {sum(report.failures.values())}")
+                             f" of {scenarios}, {mine / spent:.0f}/s, failures {sum(report.failures.values())},"
+                             f" {_resident_mb()} MB resident")
             done += size
             number += 1
     finally:
@@ -2236,6 +2239,31 @@ def run_parallel(scenarios: int, rule_files: int, seed: int, processes: int, *, 
             report.merge(part)
     report.params["processes"] = processes
     return report
+
+
+def _release_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``; nothing elsewhere).
+    A chunk's cases, the CLI's output and the service's and audit's buffers are freed when the
+    chunk is judged, but glibc keeps the freed pages (measured: 2.4 GB resident after one chunk
+    of 50 000, 1.0 GB after the trim; the workers of the 4M run, without it, held 7 GB each)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _resident_mb() -> int | None:
+    """This process's resident memory in MB (Linux), or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _children_cpu() -> float:

@@ -22,7 +22,7 @@ from coopcheck.core import paths
 from coopcheck.core.api import load_file, shipped_policies
 from coopcheck.analysis.compare import ScenarioInput, compare_matrix
 from coopcheck.core.ruleset import Ruleset
-from coopcheck.cli.inputs import flags_scenario, load_ruleset, read_json_text, read_scenarios
+from coopcheck.cli.inputs import add_scenario_fields, flags_scenario, load_ruleset, read_json_text, read_scenarios
 from coopcheck.presentation.compare_render import FORMATS, render
 
 HELP = "decide scenarios against several co-ops and show the decisions side by side"
@@ -34,13 +34,7 @@ def register(p: argparse.ArgumentParser) -> None:
     """Add ``compare``'s arguments."""
     p.add_argument("--coop", default="all",
                    help="`all` (default) or a comma-separated list of co-op ids, names or .policy files")
-    p.add_argument("--action", help="use | collect | share | publish")
-    p.add_argument("--data", help="data items, comma-separated (id, label or alias)")
-    p.add_argument("--recipient", help="who receives the data (required for share)")
-    p.add_argument("--purpose", help="the purpose of the use")
-    p.add_argument("--subject", help="whose data it is (default: member)")
-    p.add_argument("--consent", action="store_true", help="the data subject has consented")
-    p.add_argument("--exception", help="a legal exception claimed (by_law, protect_life, …)")
+    add_scenario_fields(p)
     p.add_argument("--json", metavar="FILE", help="read scenarios as JSON (one object, an array or JSON Lines) "
                    "from FILE, or `-` for stdin")
     p.add_argument("--scenarios", metavar="FILE",

@@ -28,9 +28,8 @@ from coopcheck.core.vocabulary import Vocabulary, quote
 REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
 
 
-def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
-    """Add the scenario flags, ``--json``, ``--format``, ``--lang`` and ``--fail-on-deny``."""
-    p.add_argument("--coop", help="policy id (aizu, ibaraki, …), a co-op's name, or `all`")
+def add_scenario_fields(p: argparse.ArgumentParser) -> None:
+    """Add one flag per scenario field but ``coop`` (``--action`` … ``--exception``)."""
     p.add_argument("--action", help="use | collect | share | publish")
     p.add_argument("--data", help="data items, comma-separated (id, label or alias)")
     p.add_argument("--recipient", help="who receives the data (required for share)")
@@ -38,6 +37,13 @@ def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--subject", help="whose data it is (default: member)")
     p.add_argument("--consent", action="store_true", help="the data subject has consented")
     p.add_argument("--exception", help="a legal exception claimed (by_law, protect_life, …)")
+
+
+def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
+    """Add ``--coop``, the scenario flags (:func:`add_scenario_fields`), ``--json``, ``--format``,
+    ``--lang`` and ``--fail-on-deny``."""
+    p.add_argument("--coop", help="policy id (aizu, ibaraki, …), a co-op's name, or `all`")
+    add_scenario_fields(p)
     p.add_argument("--json", metavar="FILE", help="read scenarios as JSON from FILE, or `-` for stdin")
     p.add_argument("--format", choices=("text", "json"), default=None,
                    help="output format (default: text for flags, json for --json)")

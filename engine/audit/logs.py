@@ -428,7 +428,7 @@ def _read_jsonl_fast(part: Part, data: bytes, sources: dict) -> Chunk | None:
     import pyarrow.json as pj
 
     body = data[:-1] if data.endswith(b"\n") else data
-    if not body or _has_blank_line(body) or _LONG_LINE.search(body) or body.startswith(_BOM):
+    if not body or _has_blank_line(body) or not _lines_fit_pyarrow(body) or body.startswith(_BOM):
         return None  # (PyArrow would skip a U+FEFF that starts the block: past the file's own mark, it is text)
     text_fields = {s for t, s in sources.items() if t in FIELDS and t not in ("data", "consent")}
     schema = pa.schema([(s, pa.string()) for s in sorted(text_fields)])
@@ -455,7 +455,25 @@ def _read_jsonl_fast(part: Part, data: bytes, sources: dict) -> Chunk | None:
 #: (SIGSEGV in libarrow; found by the fuzz campaign's audit route). Such a block is read line by
 #: line by Python, whose reader refuses deep nesting as E406; a real event is far shorter.
 FAST_LINE_BYTES = 1024
-_LONG_LINE = re.compile(rb"[^\n]{%d}" % (FAST_LINE_BYTES + 1))
+#: A line after the first that is longer than :data:`FAST_LINE_BYTES` (searched from each line
+#: start only: a search from every byte costs a thousand times more).
+_LONG_LINE = re.compile(rb"\n[^\n]{%d}" % (FAST_LINE_BYTES + 1))
+#: A line after the first that does not start with ``{``. PyArrow's reader reads a ``null`` line
+#: as a row of nulls (an event with no fields, where every other reader refuses a value that is
+#: not an object, E404), and a block whose first line is ``null`` killed the process (SIGSEGV in
+#: libarrow 26.0; found by the fuzz campaign's audit route). Such a block is read line by line.
+_NOT_AN_OBJECT = re.compile(rb"\n[ \t\r]*[^{ \t\r\n]")
+_JSON_SPACE = b" \t\r"
+
+
+def _lines_fit_pyarrow(body: bytes) -> bool:
+    """Whether every line of a block (without its last newline) starts with ``{`` and is at most
+    :data:`FAST_LINE_BYTES` long: only such a block is given to PyArrow's reader."""
+    end = body.find(b"\n")
+    first = body if end < 0 else body[:end]
+    if len(first) > FAST_LINE_BYTES or not first.lstrip(_JSON_SPACE).startswith(b"{"):
+        return False
+    return _LONG_LINE.search(body) is None and _NOT_AN_OBJECT.search(body) is None
 
 
 def _has_blank_line(body: bytes) -> bool:

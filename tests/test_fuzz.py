@@ -244,19 +244,20 @@ def test_a_case_can_be_shown_again_in_full():
 
 
 def test_a_run_shared_by_processes_checks_the_same_cases():
-    """``--processes N`` deals the chunks out to N worker processes: the merged report counts
-    exactly what one process running every chunk counts (same cases, same outcomes), and a
-    failure found by any part reaches the merged report."""
+    """``--processes N`` deals slices of chunks out to N worker processes, a fresh one per slice:
+    the merged report counts exactly what one process running every chunk counts (same cases,
+    same outcomes), and a failure found by any part reaches the merged report."""
     options = dict(cli_chunk=150, cli=False, service=False, audit=False)
-    one = fuzz.run(450, 0, 11, **options)
-    shared = fuzz.run_parallel(450, 0, 11, 2, quiet=True, **options)
+    one = fuzz.run(600, 0, 11, **options)
+    shared = fuzz.run_parallel(600, 0, 11, 2, quiet=True, slice_chunks=1, **options)
 
     def counted(report):
         d = report.as_dict()
         return d["failures"], d["scenarios"], d["entry_points"]
 
-    assert counted(shared) == counted(one) and one.counts["scenarios"] == 450
-    part = fuzz.Report(450, 0, 11, 150)
+    assert counted(shared) == counted(one) and one.counts["scenarios"] == 600
+    assert shared.params["slice_chunks"] == 1
+    part = fuzz.Report(600, 0, 11, 150)
     part.fail("crashes", {"case": 3, "route": "decide", "error": "KeyError: 'x'"})
     shared.merge(part)
     assert shared.failures["crashes"] == 1 and shared.as_dict()["examples"]["crashes"][0]["case"] == 3

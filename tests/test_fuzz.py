@@ -263,6 +263,33 @@ def test_a_run_shared_by_processes_checks_the_same_cases():
     assert shared.failures["crashes"] == 1 and shared.as_dict()["examples"]["crashes"][0]["case"] == 3
 
 
+def test_a_run_with_a_state_folder_can_be_made_in_sittings(tmp_path):
+    """``--state DIR`` keeps each finished slice's report: a run stopped part way and started
+    again runs only the slices not kept, and its merged report counts exactly what one
+    uninterrupted process counts; a kept slice of another run is refused, not merged."""
+    options = dict(cli_chunk=150, cli=False, service=False, audit=False)
+    one = fuzz.run(600, 3, 12, **options)
+    state = tmp_path / "state"
+    first = fuzz.run_parallel(600, 3, 12, 2, quiet=True, slice_chunks=1, state=state, **options)
+    kept = sorted(f.name for f in state.iterdir())
+    assert kept == ["chunks-00000-00000.json", "chunks-00001-00001.json", "chunks-00002-00002.json",
+                    "chunks-00003-00003.json", "rule-files.json"]
+    (state / "chunks-00002-00002.json").unlink()  # as if stopped before that slice was done
+    written = {f.name: f.stat().st_mtime_ns for f in state.iterdir()}
+    second = fuzz.run_parallel(600, 3, 12, 2, quiet=True, slice_chunks=1, state=state, **options)
+    rewritten = {f.name for f in state.iterdir() if written.get(f.name) != f.stat().st_mtime_ns}
+
+    def counted(report):
+        d = report.as_dict()
+        return d["failures"], d["scenarios"], d["entry_points"], d["rule_files"]
+
+    assert counted(first) == counted(one) and counted(second) == counted(one)
+    assert rewritten == {"chunks-00002-00002.json"}  # only the missing slice ran again
+    assert second.elapsed["scenarios"] > 0
+    with pytest.raises(SystemExit, match="another run"):
+        fuzz.run_parallel(600, 0, 13, 2, quiet=True, slice_chunks=1, state=state, **options)
+
+
 def test_the_cpu_limit_running_out_inside_a_collection_is_not_a_hang(monkeypatch):
     """The hard CPU limit firing while the cycle collector runs (the harness's own heap, not the
     call's work) grants the call more time instead of counting it as hung."""

@@ -905,6 +905,39 @@ class Report:
         self.signatures: dict[str, Counter] = defaultdict(Counter)
         self.elapsed = {"scenarios": 0.0, "rule_files": 0.0}
         self.cpu = {"scenarios": 0.0, "cli_processes": 0.0, "rule_files": 0.0}
+        self.spans: list[tuple[float, float]] = []  # (start, end) wall-clock times of the scenario runs
+
+    def state(self) -> dict:
+        """Everything this report holds, as JSON values (:meth:`from_state` reads it back): what
+        ``--state`` keeps of each finished slice of a run."""
+        return {"params": self.params, "counts": dict(self.counts),
+                "routes": {r: dict(c) for r, c in self.routes.items()}, "kinds": dict(self.kinds),
+                "oracle": dict(self.oracle), "rules": dict(self.rules),
+                "code_differs": [[list(k), n] for k, n in self.code_differs.items()],
+                "examples": dict(self.examples), "signatures": {k: dict(v) for k, v in self.signatures.items()},
+                "elapsed": self.elapsed, "cpu": self.cpu, "spans": self.spans}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Report":
+        """A report from :meth:`state`."""
+        p = state["params"]
+        report = cls(p["scenarios"], p["rule_files"], p["seed"], p["cli_chunk"], p.get("max_cli_restarts", 0))
+        report.params = dict(p)
+        report.counts.update(state["counts"])
+        for route, counter in state["routes"].items():
+            report.routes.setdefault(route, Counter()).update(counter)
+        report.kinds.update(state["kinds"])
+        report.oracle.update(state["oracle"])
+        report.rules.update(state["rules"])
+        report.code_differs.update({tuple(k): n for k, n in state["code_differs"]})
+        for kind, examples in state["examples"].items():
+            report.examples[kind] = list(examples)
+        for kind, counter in state["signatures"].items():
+            report.signatures[kind].update(counter)
+        report.elapsed.update(state["elapsed"])
+        report.cpu.update(state["cpu"])
+        report.spans = [tuple(span) for span in state["spans"]]
+        return report
 
     def fail(self, kind: str, example: dict) -> None:
         """Count a failure; keep its example if it is the first of its signature."""
@@ -935,6 +968,7 @@ class Report:
             self.elapsed[k] = max(self.elapsed.get(k, 0.0), v)
         for k, v in other.cpu.items():
             self.cpu[k] = self.cpu.get(k, 0.0) + v
+        self.spans += other.spans
 
     @property
     def failures(self) -> dict:
@@ -2165,6 +2199,7 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
     campaign._audit_sets = {}  # the audit's remembered outcomes belong to one run
     report = Report(scenarios, rule_files, seed, cli_chunk, max_cli_restarts)
     start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+    began = time.time()
     done = 0
     number = 0
     if service and scenarios:
@@ -2198,6 +2233,8 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
         campaign.close_service()
         campaign._audit_sets = {}
     report.elapsed["scenarios"] = time.perf_counter() - start
+    if scenarios:
+        report.spans.append((began, time.time()))
     report.cpu["scenarios"] = time.process_time() - cpu
     report.cpu["cli_processes"] = _children_cpu() - children
     start, cpu = time.perf_counter(), time.process_time()
@@ -2216,10 +2253,16 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
 
 
 def _run_part(kwargs: dict) -> Report:
-    """One slice of :func:`run_parallel` (its chunks, no rule files), in a fresh process."""
+    """One slice of :func:`run_parallel` (its chunks, no rule files), in a fresh process; with
+    ``state``, its report is kept there as soon as it is done."""
     quiet = kwargs.pop("quiet")
+    state = kwargs.pop("state")
     progress = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    return run(progress=progress, rule_files=0, **kwargs)
+    report = run(progress=progress, rule_files=0, **kwargs)
+    report.params["routes"] = [r for r in ("cli", "service", "audit") if kwargs.get(r, True)]
+    if state is not None:
+        _keep(state, _slice_name(kwargs["only"]), report)
+    return report
 
 
 #: How many chunks a worker process of :func:`run_parallel` runs before it is replaced by a
@@ -2227,8 +2270,43 @@ def _run_part(kwargs: dict) -> Report:
 SLICE_CHUNKS = 20
 
 
+def _slice_name(only: range) -> str:
+    return f"chunks-{only.start:05d}-{only.stop - 1:05d}.json"
+
+
+def _keep(folder: Path, name: str, report: Report) -> None:
+    """Write a finished part's report into the run's state folder (whole or not at all)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / (name + ".partial")
+    temporary.write_text(json.dumps(report.state(), ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, folder / name)
+
+
+def _kept(folder: Path | None, name: str, run_params: dict) -> Report | None:
+    """A part's report kept by an earlier sitting of the same run (same parameters), or None."""
+    if folder is None or not (folder / name).is_file():
+        return None
+    report = Report.from_state(json.loads((folder / name).read_text(encoding="utf-8")))
+    if any(report.params.get(k) != v for k, v in run_params.items()):
+        raise SystemExit(f"{folder / name} belongs to another run ({report.params}); use another --state folder")
+    return report
+
+
+def _union_seconds(spans: list[tuple[float, float]]) -> float:
+    """The wall time covered by a set of (start, end) spans, overlaps counted once."""
+    total, reach = 0.0, None
+    for start, end in sorted(spans):
+        if reach is None or start > reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total
+
+
 def run_parallel(scenarios: int, rule_files: int, seed: int, processes: int, *, quiet: bool = False,
-                 slice_chunks: int = SLICE_CHUNKS, **options) -> Report:
+                 slice_chunks: int = SLICE_CHUNKS, state: str | Path | None = None, **options) -> Report:
     """:func:`run` shared by ``processes`` worker processes: the chunks are cut into slices of
     ``slice_chunks`` consecutive chunks, each slice is run by a fresh worker process (the same
     cases, from the same seed, as a run in one process), while this process runs the rule
@@ -2236,25 +2314,48 @@ def run_parallel(scenarios: int, rule_files: int, seed: int, processes: int, *, 
     grow with the run: the workers of a 4M run, each kept for half of it, reached 7 GB, and
     grew by about 135 MB per chunk of 50 000 even with each chunk's garbage collected and the
     heap trimmed (the evaluators' tables, the oracle's and the reference's memos, the audit's
-    outcomes: each bounded, but the bounds are large)."""
+    outcomes: each bounded, but the bounds are large).
+
+    With ``state`` (a folder), each finished slice's report (and the rule files') is kept there
+    at once, and a run started again with the same parameters and folder runs only what is not
+    kept yet: a long run survives being stopped, and may be made in several sittings. Its
+    elapsed time is then the wall time its parts ran, gaps between sittings left out."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     chunk = options.get("cli_chunk", 50_000)
     report = Report(scenarios, rule_files, seed, chunk, options.get("max_cli_restarts", MAX_CLI_RESTARTS))
+    folder = Path(state) if state is not None else None
+    run_params = {"scenarios": scenarios, "seed": seed, "cli_chunk": chunk,
+                  "routes": [r for r in ("cli", "service", "audit") if options.get(r, True)]}
     chunks = -(-scenarios // chunk)
     slices = [range(a, min(a + slice_chunks, chunks)) for a in range(0, chunks, max(1, slice_chunks))]
-    start = time.perf_counter()
+    todo = []
+    for only in slices:
+        kept = _kept(folder, _slice_name(only), run_params)
+        if kept is not None:
+            report.merge(kept)
+        else:
+            todo.append(only)
+    rules_done = _kept(folder, "rule-files.json", {"rule_files": rule_files, "seed": seed}) if rule_files else None
+    if rules_done is not None:
+        report.merge(rules_done)
     with context.Pool(processes, maxtasksperchild=1) as pool:
-        parts = pool.map_async(_run_part, [dict(options, scenarios=scenarios, seed=seed, only=only, quiet=quiet)
-                                           for only in slices], chunksize=1)
-        if rule_files:
+        parts = pool.map_async(_run_part, [dict(options, scenarios=scenarios, seed=seed, only=only, quiet=quiet,
+                                                state=folder) for only in todo], chunksize=1)
+        if rule_files and rules_done is None:
             progress = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-            report.merge(run(0, rule_files, seed, progress=progress,
-                             **{k: v for k, v in options.items() if k not in ("service", "audit", "cli")}))
+            rules = run(0, rule_files, seed, progress=progress,
+                        **{k: v for k, v in options.items() if k not in ("service", "audit", "cli")})
+            if folder is not None:
+                rules.params["rule_files"] = rule_files
+                _keep(folder, "rule-files.json", rules)
+            report.merge(rules)
         for part in parts.get():
             report.merge(part)
-    report.elapsed["scenarios"] = time.perf_counter() - start  # the slices ran side by side and in turn
+    report.params.update(run_params)
+    report.params["rule_files"] = rule_files
+    report.elapsed["scenarios"] = _union_seconds(report.spans)  # the slices ran side by side and in turn
     report.params["processes"] = processes
     report.params["slice_chunks"] = slice_chunks
     return report
@@ -2326,6 +2427,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--processes", type=int, default=1,
                         help="worker processes sharing the scenarios' chunks (default 1: this process)")
+    parser.add_argument("--state", metavar="DIR",
+                        help="with --processes: keep each finished slice's report in DIR, and run only the "
+                             "slices not kept there yet (a long run in several sittings)")
     parser.add_argument("--slice-chunks", type=int, default=SLICE_CHUNKS,
                         help=f"with --processes: chunks a worker process runs before a fresh one takes over "
                              f"(default {SLICE_CHUNKS})")
@@ -2338,7 +2442,7 @@ def main(argv: list[str] | None = None) -> int:
                    audit=not args.no_audit, hang_seconds=args.hang_seconds)
     if args.processes > 1:
         report = run_parallel(args.scenarios, args.rule_files, args.seed, args.processes, quiet=args.quiet,
-                              slice_chunks=args.slice_chunks, **options)
+                              slice_chunks=args.slice_chunks, state=args.state, **options)
     else:
         report = run(args.scenarios, args.rule_files, args.seed, progress=progress, **options)
     print(report.text())

@@ -290,6 +290,29 @@ def test_a_run_with_a_state_folder_can_be_made_in_sittings(tmp_path):
         fuzz.run_parallel(600, 0, 13, 2, quiet=True, slice_chunks=1, state=state, **options)
 
 
+def test_a_worker_process_that_dies_is_a_crash_not_a_hung_run(monkeypatch):
+    """A worker killed by a signal (as PyArrow's reader once killed the audit's) sends no
+    report: the run goes on with the other slices and counts the death as a crash, with the
+    chunks it was running."""
+    import os
+    import signal
+
+    real_run = fuzz.run
+
+    def dying_run(*args, **kwargs):
+        if kwargs.get("only") == range(1, 2):
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel does out of memory
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(fuzz, "run", dying_run)  # the forked workers inherit it
+    report = fuzz.run_parallel(450, 0, 14, 2, quiet=True, slice_chunks=1, cli_chunk=150, cli=False,
+                               service=False, audit=False)
+    assert report.failures["crashes"] == 1 and not report.ok
+    assert report.as_dict()["examples"]["crashes"][0]["chunks"] == [1, 1]
+    assert "SIGKILL" in report.as_dict()["examples"]["crashes"][0]["error"]
+    assert report.counts["scenarios"] == 300 and report.counts["worker_unchecked"] == 150
+
+
 def test_the_cpu_limit_running_out_inside_a_collection_is_not_a_hang(monkeypatch):
     """The hard CPU limit firing while the cycle collector runs (the harness's own heap, not the
     call's work) grants the call more time instead of counting it as hung."""

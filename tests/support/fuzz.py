@@ -994,7 +994,8 @@ class Report:
                           "service_requests": self.counts["service_requests"],
                           "service_unsent": self.counts["service_unsent"],
                           "service_unchecked": self.counts["service_unchecked"],
-                          "audit_logs": self.counts["audit_logs"], "audit_unchecked": self.counts["audit_unchecked"]},
+                          "audit_logs": self.counts["audit_logs"], "audit_unchecked": self.counts["audit_unchecked"],
+                          "worker_unchecked": self.counts["worker_unchecked"]},
             "entry_points": {r: dict(c) for r, c in self.routes.items()},
             "rule_files": dict(self.rules),
             "informational": {"error_code_differs_from_docs": {
@@ -1032,6 +1033,8 @@ class Report:
         lines.append(f"  service: {s['service_requests']} requests, {s['service_unsent']} lines not sent (a byte-order "
                      f"mark, over the body limit), {s['service_unchecked']} unanswered; audit: {s['audit_logs']} logs, "
                      f"{s['audit_unchecked']} lines unchecked")
+        if s["worker_unchecked"]:
+            lines.append(f"  {s['worker_unchecked']} scenarios unchecked: their worker process died (see crashes)")
         r = d["rule_files"]
         lines.append(f"rule files: {r.get('generated', 0)} — parsed {r.get('parsed', 0)} (parse errors "
                      f"{r.get('parse_errors', 0)}), compiled {r.get('compiled', 0)} (compile errors "
@@ -2252,6 +2255,70 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
     return report
 
 
+def _run_jobs(context, jobs: list, processes: int, quiet: bool):
+    """Run each job (``(kind, chunks, kwargs)``) in a fresh worker process, at most
+    ``processes`` at a time, and yield each one's report. A worker that dies without a report
+    (killed by a signal: a crash of native code, or the kernel out of memory) does not stop
+    the run: it is a failure of kind ``crashes``, with its exit status and the chunks it
+    was running, and its cases count as unchecked (with ``state``, that slice runs again when
+    the run is started again)."""
+    from multiprocessing.connection import wait
+
+    waiting = list(jobs)
+    running: dict = {}  # sentinel -> (process, connection, job)
+    while waiting or running:
+        while waiting and len(running) < processes:
+            job = waiting.pop(0)
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_run_job, args=(job[0], job[2], send), daemon=True)
+            process.start()
+            send.close()
+            running[process.sentinel] = (process, receive, job)
+        for sentinel in wait(list(running)):
+            process, receive, (kind, only, kwargs) = running.pop(sentinel)
+            state = None
+            try:
+                if receive.poll():
+                    state = receive.recv()
+            except (EOFError, OSError):
+                state = None
+            receive.close()
+            process.join()
+            if state is not None:
+                yield Report.from_state(state)
+                continue
+            dead = Report(kwargs.get("scenarios", 0), kwargs.get("rule_files", 0), kwargs["seed"],
+                          kwargs.get("cli_chunk", 50_000))
+            code = process.exitcode
+            how = f"killed by signal {signal.Signals(-code).name}" if code is not None and code < 0 else \
+                f"exit status {code}"
+            where = f"chunks {only.start}–{only.stop - 1}" if only is not None else "the rule files"
+            dead.fail("crashes", {"entry": "worker process", "error": f"died ({how}) running {where}",
+                                  "chunks": [only.start, only.stop - 1] if only is not None else None})
+            if only is not None:
+                chunk = kwargs.get("cli_chunk", 50_000)
+                dead.counts["worker_unchecked"] += min(len(only) * chunk, kwargs["scenarios"] - only.start * chunk)
+            if not quiet:
+                print(f"fuzz: crashes: a worker process died ({how}) running {where}", file=sys.stderr, flush=True)
+            yield dead
+
+
+def _run_job(kind: str, kwargs: dict, send) -> None:
+    """A worker process's job: a slice of the scenarios' chunks, or the rule files; sends its
+    report's state back."""
+    if kind == "slice":
+        report = _run_part(kwargs)
+    else:
+        quiet, state = kwargs.pop("quiet"), kwargs.pop("state")
+        progress = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+        report = run(0, progress=progress, **kwargs)
+        report.params["rule_files"] = kwargs["rule_files"]
+        if state is not None:
+            _keep(state, "rule-files.json", report)
+    send.send(report.state())
+    send.close()
+
+
 def _run_part(kwargs: dict) -> Report:
     """One slice of :func:`run_parallel` (its chunks, no rule files), in a fresh process; with
     ``state``, its report is kept there as soon as it is done."""
@@ -2309,8 +2376,9 @@ def run_parallel(scenarios: int, rule_files: int, seed: int, processes: int, *, 
                  slice_chunks: int = SLICE_CHUNKS, state: str | Path | None = None, **options) -> Report:
     """:func:`run` shared by ``processes`` worker processes: the chunks are cut into slices of
     ``slice_chunks`` consecutive chunks, each slice is run by a fresh worker process (the same
-    cases, from the same seed, as a run in one process), while this process runs the rule
-    files; the slices' reports are merged. A worker lives for one slice, so its memory does not
+    cases, from the same seed, as a run in one process), and so are the rule files (beside the
+    first slices); the parts' reports are merged (:func:`_run_jobs`: a worker that dies is a
+    crash, not a hung run). A worker lives for one slice, so its memory does not
     grow with the run: the workers of a 4M run, each kept for half of it, reached 7 GB, and
     grew by about 135 MB per chunk of 50 000 even with each chunk's garbage collected and the
     heap trimmed (the evaluators' tables, the oracle's and the reference's memos, the audit's
@@ -2340,19 +2408,14 @@ def run_parallel(scenarios: int, rule_files: int, seed: int, processes: int, *, 
     rules_done = _kept(folder, "rule-files.json", {"rule_files": rule_files, "seed": seed}) if rule_files else None
     if rules_done is not None:
         report.merge(rules_done)
-    with context.Pool(processes, maxtasksperchild=1) as pool:
-        parts = pool.map_async(_run_part, [dict(options, scenarios=scenarios, seed=seed, only=only, quiet=quiet,
-                                                state=folder) for only in todo], chunksize=1)
-        if rule_files and rules_done is None:
-            progress = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-            rules = run(0, rule_files, seed, progress=progress,
-                        **{k: v for k, v in options.items() if k not in ("service", "audit", "cli")})
-            if folder is not None:
-                rules.params["rule_files"] = rule_files
-                _keep(folder, "rule-files.json", rules)
-            report.merge(rules)
-        for part in parts.get():
-            report.merge(part)
+    jobs = [("slice", only, dict(options, scenarios=scenarios, seed=seed, only=only, quiet=quiet, state=folder))
+            for only in todo]
+    if rule_files and rules_done is None:  # the rule files run beside the first slices
+        jobs.insert(min(processes - 1, len(jobs)), ("rule files", None, dict(
+            {k: v for k, v in options.items() if k not in ("service", "audit", "cli")},
+            rule_files=rule_files, seed=seed, quiet=quiet, state=folder)))
+    for part in _run_jobs(context, jobs, processes, quiet):
+        report.merge(part)
     report.params.update(run_params)
     report.params["rule_files"] = rule_files
     report.elapsed["scenarios"] = _union_seconds(report.spans)  # the slices ran side by side and in turn

@@ -227,6 +227,44 @@ def test_jsonl_block_and_line_readers_agree(logs, policies):
         assert by_case(fast) == by_case(slow)
 
 
+def test_csv_rows_that_are_not_events(tmp_path, policies):
+    """A CSV row with more fields than the header, and a quote left open (which runs to the end
+    of the file), are input errors with their own row; the other rows are still decided (Polars
+    refused the whole file: the audit stopped with a traceback)."""
+    log = tmp_path / "mixed.csv"
+    log.write_text("event_id,coop,action,data,recipient,purpose\n"
+                   "a,aizu,use,name,,delivery\n"
+                   "b,aizu,use,name,,delivery,extra\n"
+                   "c,aizu,share,purchase_history,coop_kyosai,delivery\n"
+                   "d,aizu,use,\"name,,delivery\n"
+                   "e,aizu,use,name,,delivery\n", encoding="utf-8")
+    r = audit([str(log)], policies=policies)
+    assert (r.events, r.permitted, r.denied, r.errors) == (4, 1, 1, 2)
+    assert [(e.row, e.code) for e in r.input_errors] == [(2, "E406"), (4, "E406")]
+    assert "7 fields where the header has 6" in r.input_errors[0].message
+
+
+def test_csv_whole_and_row_readers_agree(logs, policies, monkeypatch):
+    """A CSV log Polars reads whole and the same log read row by row (the reader for logs
+    Polars refuses) give the same audit."""
+    import polars as pl
+
+    whole = audit([str(logs["csv"])], policies=policies, keep_events=True)
+
+    def refuse(*args, **kwargs):
+        raise pl.exceptions.ComputeError("as if a row were ragged")
+
+    monkeypatch.setattr(pl, "read_csv", refuse)
+    by_row = audit([str(logs["csv"])], policies=policies, keep_events=True)
+    assert (by_row.events, by_row.permitted, by_row.denied, by_row.errors) == \
+        (whole.events, whole.permitted, whole.denied, whole.errors)
+    assert [(e.row, e.code, e.message) for e in by_row.input_errors] == \
+        [(e.row, e.code, e.message) for e in whole.input_errors]
+    assert by_row.findings == whole.findings
+    columns = ["row", "event_id", "coop", "decision", "code"]
+    assert by_row.frame.sort("row").select(columns).equals(whole.frame.sort("row").select(columns))
+
+
 def test_hashed_and_exact_case_numbers_agree(logs, monkeypatch):
     """Cases are numbered by a hash of their fields, checked by a second hash; the exact
     numbering (grouping on the columns themselves, used when the check finds a collision)

@@ -329,10 +329,12 @@ def read_part(part: Part) -> Chunk:
             frame = pl.DataFrame({"__none": pl.Series([None] * (part.stop - part.start))})
     else:
         try:
-            frame = pl.read_csv(part.path, columns=wanted, infer_schema=False, truncate_ragged_lines=True,
+            frame = pl.read_csv(part.path, columns=wanted, infer_schema=False,
                                 encoding="utf8-lossy") if wanted else pl.read_csv(part.path, infer_schema=False)
         except pl.exceptions.NoDataError:
             frame = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in wanted})
+        except pl.exceptions.PolarsError:  # a row with more fields than the header, a quote left open
+            return _read_csv_rows(part, sources)
         # CSV has no null: an empty field, quoted or not, is an absent value
         frame = frame.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
                                    for c in frame.columns)
@@ -491,6 +493,52 @@ def _freeze(value):
     if isinstance(value, (list, dict)):
         return ("json", json.dumps(value, sort_keys=True, ensure_ascii=False))
     return (type(value).__name__, value)
+
+
+def _read_csv_rows(part: Part, sources: dict) -> Chunk:
+    """A CSV log that Polars refuses as a whole, read row by row with Python's reader: a row
+    with more fields than the header, or a quoted field left open at the end of the file, is
+    an input error of its own (E406), and every other row is read as Polars reads it (text
+    decoded leniently, a short row's missing fields absent, an empty field absent)."""
+    import polars as pl
+
+    with open(part.path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f, strict=True)
+        header = next(reader, [])
+        at = {name: i for i, name in reversed(list(enumerate(header)))}  # a repeated name: its first column
+        width = len(header)
+        field_at = [at.get(sources.get(name)) if sources.get(name) is not None else None for name in FIELDS]
+        id_at, time_at = at.get(sources.get("event_id")), at.get(sources.get("time"))
+        case_of: dict = {}
+        cases: list = []
+        rows, ids, times, case_ids = [], [], [], []
+        unreadable = []
+        number = 0
+        while True:
+            number += 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:  # strict: a quote left open runs to the end of the file
+                unreadable.append((number, Code.E406, f"not readable as CSV: {err}"))
+                break
+            if len(record) > width:
+                unreadable.append((number, Code.E406, f"{len(record)} fields where the header has {width}"))
+                continue
+            values = tuple(record[i] or None if i is not None and i < len(record) else None for i in field_at)
+            cid = case_of.get(values)
+            if cid is None:
+                cid = case_of[values] = len(cases)
+                cases.append(values)
+            case_ids.append(cid)
+            rows.append(number)
+            ids.append(record[id_at] or None if id_at is not None and id_at < len(record) else None)
+            times.append(record[time_at] or None if time_at is not None and time_at < len(record) else None)
+    frame = pl.DataFrame({"__row": pl.Series(rows, dtype=pl.Int64), "__id": pl.Series(ids, dtype=pl.String),
+                          "__time": to_times(pl.Series(times, dtype=pl.String)),
+                          "__case": pl.Series(case_ids, dtype=pl.UInt64)})
+    return Chunk(part, frame, cases, list(range(len(cases))), True, unreadable)
 
 
 def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:

@@ -565,6 +565,76 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: How many requests the properties against the real server may send, in all (bounded).
+LIVE_REQUESTS = 400
+
+
+@pytest.fixture(scope="module")
+def live():
+    """The real service (uvicorn, HTTP over loopback) on a free port of 127.0.0.1, with an
+    httpx client, for this module's properties: it stops when they are done, after at most
+    :data:`LIVE_REQUESTS` requests, or after two minutes, whichever comes first."""
+    import threading
+
+    import httpx
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(ServeConfig()), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on", limit_max_requests=LIVE_REQUESTS))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    stop = threading.Timer(120, lambda: setattr(server, "should_exit", True))
+    stop.daemon = True
+    stop.start()
+    deadline = time.monotonic() + 20
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        yield http
+    stop.cancel()
+    server.should_exit = True
+    thread.join(timeout=15)
+    assert not thread.is_alive(), "the server did not stop"
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], max_examples=120,
+          deadline=None)
+@given(st.one_of(scenarios(), JUNK, st.lists(st.one_of(scenarios(), JUNK), max_size=4)))
+def test_the_real_server_gives_the_librarys_answer_or_a_clean_error(live, body):
+    """Generated scenarios, malformed ones among them, sent over HTTP to the running server:
+    every answer is the library's decision for that scenario or a clean error, never a 500."""
+    r = live.post("/v1/decide", content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code in (200, 400), r.text
+    answer = r.json()
+    items = answer if isinstance(body, list) else [answer]
+    assert len(items) == (len(body) if isinstance(body, list) else 1)
+    for line, (sent, got) in enumerate(zip(body if isinstance(body, list) else [body], items), 1):
+        for one in (got if isinstance(got, list) else [got]):
+            assert set(one) == {"error"} or (one["decision"] in ("permit", "deny") and one["revision"])
+        if isinstance(sent, dict) and ALIASES.get(sent.get("coop"), sent.get("coop")) in POLICIES:
+            expected = _expected(sent)
+            if "error" in expected:
+                expected["error"]["line"] = line
+            assert strip(got) == expected
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from(["application/json", "text/plain", "application/x-ndjson", None]),
+       st.booleans())
+def test_the_real_server_answers_any_bytes_without_a_500(live, raw, content_type, chunked):
+    """Any body, under any content type, sent whole or in chunks (no Content-Length), gets a
+    JSON answer with 200 or a 4xx from the running server, never a 500 or a dropped
+    connection."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    content = iter([raw[: len(raw) // 2], raw[len(raw) // 2:]]) if chunked else raw
+    r = live.post("/v1/decide", content=content, headers=headers)
+    assert r.status_code == 200 or 400 <= r.status_code < 500, r.text
+    answer = r.json()
+    assert isinstance(answer, list) or "error" in answer or answer.get("decision") in ("permit", "deny")
+
+
 def test_real_server_with_the_client(tmp_path):
     port = _free_port()
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}

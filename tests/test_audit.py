@@ -265,6 +265,28 @@ def test_csv_whole_and_row_readers_agree(logs, policies, monkeypatch):
     assert by_row.frame.sort("row").select(columns).equals(whole.frame.sort("row").select(columns))
 
 
+def test_a_damaged_parquet_page_is_one_clear_error(tmp_path, cli):
+    """A Parquet file whose footer is sound but one of whose pages is damaged is refused with
+    one line naming the file and its rows (exit 2); Polars' error surfaced as a traceback."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from coopcheck.audit.logs import LogError
+
+    path = tmp_path / "damaged.parquet"
+    pq.write_table(pa.table({"coop": ["aizu"] * 3, "action": ["use"] * 3, "data": ["name"] * 3,
+                             "purpose": ["delivery"] * 3}), path, compression="none", use_dictionary=False)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"delivery")
+    raw[at - 4:at] = (1 << 30).to_bytes(4, "little")  # the value's length, far past its page
+    path.write_bytes(bytes(raw))
+    with pytest.raises(LogError, match="damaged.parquet"):
+        audit([str(path)])
+    code, out, err = cli("audit", str(path))
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().count("\n") == 0 and "cannot read rows 1–3 of" in err
+
+
 def test_hashed_and_exact_case_numbers_agree(logs, monkeypatch):
     """Cases are numbered by a hash of their fields, checked by a second hash; the exact
     numbering (grouping on the columns themselves, used when the check finds a collision)

@@ -324,7 +324,11 @@ def read_part(part: Part) -> Chunk:
     wanted = list(dict.fromkeys(sources.values()))
     if part.fmt == "parquet":
         if wanted:
-            frame = pl.scan_parquet(part.path).select(wanted).slice(part.start, part.stop - part.start).collect()
+            try:
+                frame = pl.scan_parquet(part.path).select(wanted).slice(part.start, part.stop - part.start).collect()
+            except (pl.exceptions.PolarsError, OSError) as err:  # a page damaged past its footer
+                raise LogError(f"cannot read rows {part.start + 1}–{part.stop} of `{part.path}` as Parquet: "
+                               f"{str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
         else:  # a log with none of the columns: its rows are still events (each an input error)
             frame = pl.DataFrame({"__none": pl.Series([None] * (part.stop - part.start))})
     else:

@@ -2382,8 +2382,9 @@ def run_parallel(scenarios: int, rule_files: int, seed: int, processes: int, *, 
     grow with the run: the workers of a 4M run, each kept for half of it, reached 7 GB, and a
     worker grew by about 135 MB per chunk of 50 000 even with each chunk's garbage collected and
     the heap trimmed — mostly the harness's own remembered answers (the oracle's names, the
-    reference's decisions, the audit's outcomes: each bounded, the bounds large); the engine's
-    caches alone held about 300 MB after a chunk.
+    reference's decisions, the audit's outcomes: each bounded, the bounds large); a process
+    that only decided a chunk's scenarios through the API was at 316 MB resident, its evaluators'
+    caches some tens of MB of it.
 
     With ``state`` (a folder), each finished slice's report (and the rule files') is kept there
     at once, and a run started again with the same parameters and folder runs only what is not

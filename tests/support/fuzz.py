@@ -2345,7 +2345,7 @@ def _keep(folder: Path, name: str, report: Report) -> None:
     """Write a finished part's report into the run's state folder (whole or not at all)."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / (name + ".partial")
-    temporary.write_text(json.dumps(report.state(), ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.write_text(json.dumps(report.state()) + "\n", encoding="ascii")  # (examples may hold lone surrogates)
     os.replace(temporary, folder / name)
 
 

@@ -499,13 +499,49 @@ def _freeze(value):
     return (type(value).__name__, value)
 
 
+class _RowEvents:
+    """The events of a partition read row by row (the CSV row reader, the JSON Lines line
+    reader): each distinct case numbered once, in order of first appearance, with each event's
+    row, id and time (as text), and the rows that are no event at all."""
+
+    def __init__(self) -> None:
+        self.case_of: dict = {}  # the case's key -> its number
+        self.cases: list = []
+        self.rows: list = []
+        self.ids: list = []
+        self.times: list = []
+        self.case_ids: list = []
+        self.unreadable: list = []
+
+    def add(self, row: int, values: tuple, key, event_id: str | None, time: str | None) -> None:
+        """One event: its row, its scenario fields (in :data:`FIELDS` order), the key that tells
+        its case apart, its id and its time."""
+        cid = self.case_of.get(key)
+        if cid is None:
+            cid = self.case_of[key] = len(self.cases)
+            self.cases.append(values)
+        self.case_ids.append(cid)
+        self.rows.append(row)
+        self.ids.append(event_id)
+        self.times.append(time)
+
+    def chunk(self, part: Part, text_consent: bool) -> Chunk:
+        """The partition read."""
+        import polars as pl
+
+        frame = pl.DataFrame({"__row": pl.Series(self.rows, dtype=pl.Int64),
+                              "__id": pl.Series(self.ids, dtype=pl.String),
+                              "__time": to_times(pl.Series(self.times, dtype=pl.String)),
+                              "__case": pl.Series(self.case_ids, dtype=pl.UInt64)})
+        return Chunk(part, frame, self.cases, list(range(len(self.cases))), text_consent, self.unreadable)
+
+
 def _read_csv_rows(part: Part, sources: dict) -> Chunk:
     """A CSV log that Polars refuses as a whole, read row by row with Python's reader: a row
     with more fields than the header, or a quoted field left open at the end of the file, is
     an input error of its own (E406), and every other row is read as Polars reads it (text
     decoded leniently, a short row's missing fields absent, an empty field absent)."""
-    import polars as pl
-
+    events = _RowEvents()
     with open(part.path, encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f, strict=True)
         header = next(reader, [])
@@ -513,10 +549,6 @@ def _read_csv_rows(part: Part, sources: dict) -> Chunk:
         width = len(header)
         field_at = [at.get(sources.get(name)) if sources.get(name) is not None else None for name in FIELDS]
         id_at, time_at = at.get(sources.get("event_id")), at.get(sources.get("time"))
-        case_of: dict = {}
-        cases: list = []
-        rows, ids, times, case_ids = [], [], [], []
-        unreadable = []
         number = 0
         while True:
             number += 1
@@ -525,36 +557,27 @@ def _read_csv_rows(part: Part, sources: dict) -> Chunk:
             except StopIteration:
                 break
             except csv.Error as err:  # strict: a quote left open runs to the end of the file
-                unreadable.append((number, Code.E406, f"not readable as CSV: {err}"))
+                events.unreadable.append((number, Code.E406, f"not readable as CSV: {err}"))
                 break
             if len(record) > width:
-                unreadable.append((number, Code.E406, f"{len(record)} fields where the header has {width}"))
+                events.unreadable.append((number, Code.E406, f"{len(record)} fields where the header has {width}"))
                 continue
-            values = tuple(record[i] or None if i is not None and i < len(record) else None for i in field_at)
-            cid = case_of.get(values)
-            if cid is None:
-                cid = case_of[values] = len(cases)
-                cases.append(values)
-            case_ids.append(cid)
-            rows.append(number)
-            ids.append(record[id_at] or None if id_at is not None and id_at < len(record) else None)
-            times.append(record[time_at] or None if time_at is not None and time_at < len(record) else None)
-    frame = pl.DataFrame({"__row": pl.Series(rows, dtype=pl.Int64), "__id": pl.Series(ids, dtype=pl.String),
-                          "__time": to_times(pl.Series(times, dtype=pl.String)),
-                          "__case": pl.Series(case_ids, dtype=pl.UInt64)})
-    return Chunk(part, frame, cases, list(range(len(cases))), True, unreadable)
+            values = tuple(_cell(record, i) for i in field_at)
+            events.add(number, values, values, _cell(record, id_at), _cell(record, time_at))
+    return events.chunk(part, True)
+
+
+def _cell(record: list[str], i: int | None) -> str | None:
+    """Field ``i`` of a CSV record: None for no such column, a short row or an empty field."""
+    return record[i] or None if i is not None and i < len(record) else None
 
 
 def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:
     """The block read line by line, as ``check --json`` reads JSON Lines."""
-    import polars as pl
-
     field_sources = [sources.get(f) for f in FIELDS]
     id_source, time_source = sources.get("event_id"), sources.get("time")
-    case_of: dict = {}
-    cases: list = []
-    rows, ids, times, case_ids = [], [], [], []
-    unreadable = []
+    events = _RowEvents()
+    unreadable = events.unreadable
     for offset, raw in enumerate(data.split(b"\n")):
         number = part.first_line + offset
         raw = raw.removesuffix(b"\r")
@@ -573,15 +596,8 @@ def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:
             unreadable.append((number, Code.E404, "an event must be a JSON object"))
             continue
         values = tuple(obj.get(s) if s is not None else None for s in field_sources)
-        key = tuple(_freeze(v) for v in values)
-        cid = case_of.get(key)
-        if cid is None:
-            cid = case_of[key] = len(cases)
-            cases.append(values)
-        case_ids.append(cid)
-        rows.append(number)
         eid = obj.get(id_source) if id_source else None
-        ids.append(None if eid is None else eid if isinstance(eid, str) else json.dumps(eid, ensure_ascii=False))
+        eid = None if eid is None else eid if isinstance(eid, str) else json.dumps(eid, ensure_ascii=False)
         t = obj.get(time_source) if time_source else None
         if isinstance(t, bool) or not isinstance(t, (str, int, float)):
             t = None
@@ -590,8 +606,5 @@ def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:
                 t = datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             except (OverflowError, OSError, ValueError):
                 t = None
-        times.append(t)
-    frame = pl.DataFrame({"__row": pl.Series(rows, dtype=pl.Int64), "__id": pl.Series(ids, dtype=pl.String),
-                          "__time": to_times(pl.Series(times, dtype=pl.String)),
-                          "__case": pl.Series(case_ids, dtype=pl.UInt64)})
-    return Chunk(part, frame, cases, list(range(len(cases))), False, unreadable)
+        events.add(number, values, tuple(_freeze(v) for v in values), eid, t)
+    return events.chunk(part, False)

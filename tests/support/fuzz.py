@@ -2183,7 +2183,7 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
         service: bool = True, audit: bool = True, service_app: Callable[[], Any] | None = None,
         api: Any = None, hang_seconds: float = 5.0, rule_hang_seconds: float = 10.0,
         max_cli_restarts: int = MAX_CLI_RESTARTS, progress: Callable[[str], None] | None = None,
-        campaign: Campaign | None = None, part: tuple[int, int] = (0, 1), only: range | None = None) -> Report:
+        campaign: Campaign | None = None, only: range | None = None) -> Report:
     """Run the campaign: ``scenarios`` scenarios through every entry point (the CLI in chunks of
     ``cli_chunk`` lines, unless ``cli`` is false; after a crash the rest of a chunk is run again,
     at most ``max_cli_restarts`` times; the same chunks' lines through the service, unless
@@ -2192,9 +2192,8 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
     (a rule-file step more than ``rule_hang_seconds``), or stalled for a minute, is a hang.
     ``api`` replaces the module whose ``decide``, ``permits``, ``decide_many`` and
     ``make_scenario`` are called, ``service_app`` builds the service's ASGI app (to show that a
-    broken one is caught). ``part`` ``(i, n)``: run only the chunks whose number is ``i`` modulo
-    ``n``; ``only``: run only the chunks whose number is in it (a slice of a run shared by
-    processes: :func:`run_parallel`)."""
+    broken one is caught). ``only``: run only the chunks whose number is in it (a slice of a
+    run shared by processes: :func:`run_parallel`)."""
     campaign = campaign or Campaign()
     campaign.api = api or coopcheck
     campaign.hang_seconds = hang_seconds
@@ -2213,7 +2212,7 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
             size = min(cli_chunk, scenarios - done)
             if only is not None and number >= only.stop:
                 break
-            if number % part[1] == part[0] and (only is None or number in only):
+            if only is None or number in only:
                 cases = campaign.chunk(seed, number, done, size)
                 shown = {kind: len(examples) for kind, examples in report.examples.items()}
                 campaign.run_chunk(cases, report, cli, service, audit)
@@ -2225,9 +2224,7 @@ def run(scenarios: int, rule_files: int, seed: int, *, cli_chunk: int = 50_000, 
                         for example in examples[shown.get(kind, 0):]:
                             progress(f"fuzz: {kind.replace('_', ' ')}: " + _cut(json.dumps(example, ensure_ascii=False), 600))
                     spent = time.perf_counter() - start
-                    where = f" (part {part[0] + 1} of {part[1]})" if part[1] > 1 else ""
-                    if only is not None:
-                        where = f" (chunk {number} of chunks {only.start}–{only.stop - 1})"
+                    where = f" (chunk {number} of chunks {only.start}–{only.stop - 1})" if only is not None else ""
                     progress(f"fuzz: {mine} scenarios{where} of {scenarios}, {mine / spent:.0f}/s,"
                              f" failures {sum(report.failures.values())}, {_resident_mb()} MB resident")
             done += size

@@ -104,12 +104,13 @@ def streams(draw) -> tuple[str, list[dict]]:
     return coop, [{**s, "coop": named} if draw(st.booleans()) else s for s in runs]
 
 
-def _stream_lines(writer: DecisionWriter, ev, stream: list[dict]) -> list[tuple[str, bool]]:
-    """Each scenario's line as ``check --json`` writes it: from the tables when they answer,
-    else decided (which fills them)."""
+def _stream_lines(writer: DecisionWriter, ev, stream: list[dict], fill: bool = False) -> list[tuple[str, bool]]:
+    """Each scenario's line as ``check --json`` writes it: from the tables when they answer
+    (``fill``: once the evaluator has filled the cells they lack), else decided (which fills
+    them)."""
     out = []
     for sc in stream:
-        found = writer.table_line(ev, sc)
+        found = writer.table_line(ev, sc, fill)
         if found is None:
             d = ev.decide(ev.scenario({k: v for k, v in sc.items() if k != "coop"}))
             found = (writer.line(d), d.permitted)
@@ -122,16 +123,19 @@ def test_table_lines_are_the_lines_of_the_decisions(case, lang):
     """Property: a line read from the tables through a line template is byte for byte the JSON
     text of the decision contract of the scenario decided in full, and its verdict the
     decision's — for a writer that has seen much before (shared) and one that has not; the
-    second time round every line comes from the tables."""
+    second time round every line comes from the tables. The same holds when the tables fill
+    the cells they lack, and for a writer that composes lines from what it has seen of other
+    cells."""
     coop, stream = case
-    ev = Evaluator(POLICIES[coop])
     expected = []
     for sc in stream:
         d = decide(POLICIES[coop], {k: v for k, v in sc.items() if k != "coop"})
         expected.append((json.dumps(decision_json(d, lang), ensure_ascii=False), d.permitted))
-    for writer in (WRITERS[lang], DecisionWriter(lang)):
-        assert _stream_lines(writer, ev, stream) == expected
-        assert [writer.table_line(ev, sc) for sc in stream] == expected
+    for fill in (False, True):
+        ev = Evaluator(POLICIES[coop])
+        for writer in (WRITERS[lang], DecisionWriter(lang)):
+            assert _stream_lines(writer, ev, stream, fill) == expected
+            assert [writer.table_line(ev, sc) for sc in stream] == expected
 
 
 def test_table_line_is_none_until_the_tables_can_answer():
@@ -145,6 +149,58 @@ def test_table_line_is_none_until_the_tables_can_answer():
     assert writer.table_line(ev, {**sc, "purpose": "billing"}) is None  # another cell, not filled yet
     for bad in ({**sc, "bogus": 1}, {**sc, "consent": "yes"}, {**sc, "data": []}, {**sc, "action": "use"}):
         assert writer.table_line(ev, bad) is None
+
+
+def test_table_line_can_fill_the_cells_it_lacks():
+    """With ``fill``, a well-formed scenario whose names are known is answered from the tables
+    even when its cells are new (the evaluator fills them), exactly as deciding it writes it;
+    a bad one is still left to the full path."""
+    ev, writer = Evaluator(POLICIES["aizu"]), DecisionWriter()
+    sc = {"action": "share", "data": ["purchase_history"], "recipient": "jccu", "purpose": "delivery"}
+    ev.scenario(sc)  # the names, resolved
+    for purpose in ("delivery", "billing", "governance"):
+        asked = {**sc, "purpose": purpose}
+        assert writer.table_line(ev, asked) is None  # a cell not filled yet
+        d = Evaluator(POLICIES["aizu"]).decide(ev.scenario(asked))
+        assert writer.table_line(ev, asked, fill=True) == (json.dumps(decision_json(d), ensure_ascii=False),
+                                                           d.permitted)
+    for bad in ({**sc, "bogus": 1}, {**sc, "consent": "yes"}, {**sc, "action": "use"}):
+        assert writer.table_line(ev, bad, fill=True) is None
+
+
+class _CountingEvaluator(Evaluator):
+    """An evaluator that counts the scenarios it decides in full."""
+
+    __slots__ = ("decided",)
+
+    def __init__(self, ruleset):
+        super().__init__(ruleset)
+        self.decided = 0
+
+    def decide(self, sc):
+        self.decided += 1
+        return super().decide(sc)
+
+
+def test_cells_that_read_alike_share_their_line_template():
+    """Items of different decision tables that a policy decides and explains alike give lines
+    of one template: once the writer has written each item alone, pairs of them are written
+    without deciding most pairs again — and still byte for byte as deciding them writes them."""
+    rs = POLICIES["aizu"]
+    ev, writer = _CountingEvaluator(rs), DecisionWriter()
+    items = ITEMS  # 26 items in 13 classes (13 decision tables): 117 distinct pairs of cells
+    base = {"action": "use", "purpose": "delivery"}
+    for item in items:
+        ev.scenario({**base, "data": [item]})
+        assert writer.table_line(ev, {**base, "data": [item]}, fill=True) is not None
+    pairs = [[a, b] for a in items for b in items if a < b]
+    ev.decided = 0
+    for pair in pairs:
+        sc = {**base, "data": pair}
+        d = Evaluator(rs).decide(Evaluator(rs).scenario(sc))
+        assert writer.table_line(ev, sc, fill=True) == (json.dumps(decision_json(d), ensure_ascii=False),
+                                                        d.permitted)
+    assert ev.decided < len(pairs) / 4, (ev.decided, len(pairs))  # (13 here; 117 deciding each new pair)
 
 
 def test_a_line_template_fills_each_item_in_its_place():

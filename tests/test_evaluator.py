@@ -166,6 +166,34 @@ def test_table_cells_are_where_decide_reads_from(action, variations):
 
 
 @given(st.sampled_from(["share", "share", "use", "collect", "publish"]), VARIATIONS)
+def test_consent_would_permit_is_what_decide_says(action, variations):
+    """Property: for a scenario without consent, ``consent_would_permit`` of its cells (filled
+    with ``table_cells(fill=True)``) is None only while a cell with consent is not filled, and
+    otherwise what ``decide`` says of a deny: whether consent would permit every item."""
+    ev = Evaluator(AIZU)
+    d = {"action": action, "data": ["name", "purchase_history"], "purpose": "delivery"}
+    if action == "share":
+        d["recipient"] = "jccu"
+    for part, value in variations:
+        if part == "recipient" and action != "share":
+            continue
+        d = {**d, part: value, "consent": False}
+        sc = _evaluator(ev, d)
+        if isinstance(sc, tuple):
+            continue  # a bad scenario: no cells
+        found = ev.table_cells(d, fill=True)
+        assert found is not None
+        _, cells = found
+        would = ev.consent_would_permit(cells)
+        decision = ev.decide(sc)  # (fills the cells with consent that a deny reads)
+        if decision.permitted:
+            continue
+        if would is None:
+            would = ev.consent_would_permit(cells)
+        assert would == decision.would_permit_with_consent
+
+
+@given(st.sampled_from(["share", "share", "use", "collect", "publish"]), VARIATIONS)
 def test_a_cell_told_for_its_own_scenario_is_itself(action, variations):
     """Property: every reason in a filled cell, told for the scenario that filled it, is that
     reason (what the JSON writer's line templates rely on: a decision read from a cell names

@@ -132,11 +132,11 @@ def table_answers(writer: DecisionWriter, default_coop: str | None, policies: Po
         if found is None:
             return None
         if len(found) == 1:
-            line = writer.table_line(found[0], obj)  # (which reads no `coop`)
+            line = writer.table_line(found[0], obj, True)  # (which reads no `coop`)
             return None if line is None else (line[0] + "\n", not line[1])
         lines, denied = [], False
         for ev in found:
-            line = writer.table_line(ev, obj)
+            line = writer.table_line(ev, obj, True)
             if line is None:
                 return None
             lines.append(line[0] + "\n")

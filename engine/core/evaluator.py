@@ -172,13 +172,14 @@ class Evaluator:
             return None
         return action, tuple(dict.fromkeys(items)), purpose, subject, recipient, consent, exception, coop
 
-    def table_cells(self, d: dict) -> tuple | None:
+    def table_cells(self, d: dict, fill: bool = False) -> tuple | None:
         """Where the decision of a scenario dict is read from, by look-ups alone:
         ``(fields, cells)`` — the scenario's fields in :class:`Scenario`'s order and, for each
         of its items in order, the ``(plan, index)`` of its decision-table cell (:meth:`item`).
         None unless the dict passes the fast gate (:meth:`_known_fields`) and every one of
-        those cells is already filled; then :meth:`decide` of the scenario reads its items'
-        decisions from those cells alone. The scenario is for this co-op: the dict's own
+        those cells is already filled (``fill``: a cell not filled yet is filled first, by the
+        full evaluation, as :meth:`decide` would fill it); then :meth:`decide` of the scenario
+        reads its items' decisions from those cells alone. The scenario is for this co-op: the dict's own
         ``coop``, if any, is what its caller chose this evaluator by, and is not read.
 
         Two scenarios with equal ``cells`` (and equal action) are decided alike but for the
@@ -195,12 +196,31 @@ class Evaluator:
         for item in items:
             plan = plans.get((action, subject, item_reps.get(item)))
             if plan is None:
-                return None
+                if not fill:
+                    return None
+                plan = self.plan(action, fields[3], item)
             i = plan.cell(recipient, purpose, consent, exception)
-            if i is None or plan.cells[i] is None:
+            if i is None:
                 return None
+            if plan.cells[i] is None:
+                if not fill:
+                    return None
+                self.item(Scenario(*fields), item, consent)
             cells.append((plan, i))
         return fields, tuple(cells)
+
+    def consent_would_permit(self, cells: tuple) -> bool | None:
+        """For the ``cells`` of a scenario given without consent (:meth:`table_cells`), whether
+        every item would be permitted with consent — :meth:`decide`'s
+        ``would_permit_with_consent`` of a deny — read from the tables alone; None when a
+        cell it needs is not filled yet."""
+        for plan, i in cells:
+            twin = plan.cells[i + (plan.stride >> 1)]  # the same cell but for consent (KeyPlan.cell)
+            if twin is None:
+                return None
+            if twin[0].decision != Effect.PERMIT:
+                return False
+        return True
 
     def admit(self, sc: Scenario) -> Scenario:
         """``sc`` if it may be decided against this policy: its terms are ids of the right kinds

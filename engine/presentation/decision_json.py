@@ -17,6 +17,7 @@ from operator import itemgetter
 from typing import Iterable
 
 from coopcheck.core.decision import CONSENT_WOULD_PERMIT, Decision, ItemDecision
+from coopcheck.core.kinds import Effect
 from coopcheck.core.scenario import Scenario
 from coopcheck.presentation.wording import reason_texts, render_reason, sentence_template, template_parts, term_text
 
@@ -120,7 +121,8 @@ class DecisionWriter:
     templates share; and up to :data:`LINE_LIMIT` line templates, one per set of
     decision-table cells that :meth:`table_line` was asked. Not shared between threads."""
 
-    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_getters", "_encode")
+    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_getters", "_encode",
+                 "_contents", "_cell_contents", "_composed")
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
@@ -132,6 +134,12 @@ class DecisionWriter:
         self._texts: dict[str, str] = {}  # a line template's own texts, one copy each
         self._getters: dict[tuple, itemgetter] = {}  # a line template's order -> its getter
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
+        # what an item contributes to a line (its pieces, entry and obligations) -> a number
+        self._contents: dict[tuple, int] = {}
+        self._cell_contents: dict[tuple, tuple[int, bool]] = {}  # a table cell -> (its content, permitted)
+        # (co-op, action, consent, exception given, each item's content, would consent permit)
+        # -> (template, permitted): the line templates of cells with the same contents are the same
+        self._composed: dict[tuple, tuple] = {}
 
     # ---- lines -------------------------------------------------------------------------------
     def line(self, decision: Decision) -> str:
@@ -143,15 +151,16 @@ class DecisionWriter:
         return _fill(template, self._values(decision.vocabulary, (sc.subject, sc.recipient, sc.purpose,
                                                                   sc.exception, *sc.items)))
 
-    def table_line(self, evaluator, scenario: dict) -> tuple[str, bool] | None:
+    def table_line(self, evaluator, scenario: dict, fill: bool = False) -> tuple[str, bool] | None:
         """The line of a scenario dict decided by ``evaluator`` (for its co-op, whatever the
         dict's ``coop``: :meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), and whether
-        it is a permit — read from the decision tables when every cell it needs is filled
+        it is a permit — read from the decision tables when every cell it needs is filled, or
+        (``fill``) once the evaluator has filled them
         (:meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), through the line template
         of those cells; None otherwise (decide it and write :meth:`line`). The line is the
         one :meth:`line` writes for ``evaluator.decide(evaluator.scenario(scenario))`` with the
         scenario's ``coop`` left out."""
-        found = evaluator.table_cells(scenario)
+        found = evaluator.table_cells(scenario, fill)
         if found is None:
             return None
         fields, cells = found
@@ -159,15 +168,63 @@ class DecisionWriter:
         key = (action, exception is None, cells)
         entry = self._lines.get(key)
         if entry is None:
-            decision = evaluator.decide(Scenario(*fields))
-            template = self._template(decision)
-            if template is None:
-                return self.line(decision), decision.permitted
-            entry = (template, decision.permitted)
+            entry = self._by_contents(evaluator, fields, cells)
+            if entry is None:
+                decision = evaluator.decide(Scenario(*fields))
+                contents: list = []
+                template = self._template(decision, contents)
+                if template is None:
+                    return self.line(decision), decision.permitted
+                entry = (template, decision.permitted)
+                self._remember_contents(fields, cells, contents, decision.would_permit_with_consent, entry)
             if len(self._lines) < LINE_LIMIT:
                 self._lines[key] = entry
         values = self._values(evaluator.ruleset.vocabulary, (subject, recipient, purpose, exception, *items))
         return _fill(entry[0], values), entry[1]
+
+    def _by_contents(self, evaluator, fields: tuple, cells: tuple) -> tuple | None:
+        """The line template and effect of a scenario whose every cell's content is known, when
+        a line of cells with the same contents (and the same co-op, action, consent, legal
+        exception given or not, and — for a deny without consent — whether consent would
+        permit) was templated before; None otherwise. Cells of different keys often decide
+        and read alike (a 1M-line golden stream fills about 28 000 cells with about 1 200
+        contents), so this answers most first sightings of a set of cells."""
+        known = self._cell_contents
+        contents = []
+        permitted = True
+        for cell in cells:
+            found = known.get(cell)
+            if found is None:
+                return None
+            contents.append(found[0])
+            permitted = permitted and found[1]
+        consent = fields[5]
+        if permitted:
+            would = None
+        elif consent:
+            would = False
+        else:
+            would = evaluator.consent_would_permit(cells)
+            if would is None:
+                return None
+        return self._composed.get((fields[7], fields[0], consent, fields[6] is None, tuple(contents), would))
+
+    def _remember_contents(self, fields: tuple, cells: tuple, contents: list, would, entry: tuple) -> None:
+        """Remember the content of each cell of a line just templated, and the line's template
+        under its cells' contents (:meth:`_by_contents`)."""
+        numbers = []
+        for cell, content in zip(cells, contents):
+            number = self._contents.get(content)
+            if number is None:
+                number = len(self._contents)
+                if number >= SENTENCE_LIMIT:
+                    return
+                self._contents[content] = number
+            numbers.append(number)
+            if len(self._cell_contents) < SENTENCE_LIMIT:
+                self._cell_contents[cell] = (number, content[3])
+        if len(self._composed) < LINE_LIMIT:
+            self._composed[(fields[7], fields[0], fields[5], fields[6] is None, tuple(numbers), would)] = entry
 
     def lines(self, decisions: Iterable[Decision]) -> Iterable[str]:
         """Each decision as a line of JSON."""
@@ -198,9 +255,11 @@ class DecisionWriter:
         return self._encode(tid), self._encode(term_text(vocab, tid, self.lang))[1:-1]
 
     # ---- templates ---------------------------------------------------------------------------
-    def _template(self, decision: Decision) -> tuple[list, itemgetter] | None:
+    def _template(self, decision: Decision, contents: list | None = None) -> tuple[list, itemgetter] | None:
         """The line template of a decision, or None when its reasons are not told in its
-        scenario's terms (a decision built by hand: write it whole)."""
+        scenario's terms (a decision built by hand: write it whole). ``contents``, when given,
+        gets what each item contributes to the line: its reasons' pieces and entry (told as
+        for the first item), its obligations, and whether it is permitted."""
         sc = decision.scenario
         items = decision.items
         if tuple(i.item for i in items) != sc.items:
@@ -217,6 +276,8 @@ class DecisionWriter:
             if item.told_for is None and not all(_told_in_own_terms(r, item.item, sc) for r in item.explanation):
                 return None
             reasons, rest, _ = self._item_pieces(item, decision)
+            if contents is not None:
+                contents.append((reasons, rest, item.obligations, item.decision == Effect.PERMIT))
             if reasons:
                 if k:  # the pieces are told for the first item: move its slots to item k's
                     shift = slots[k] - _ITEM

@@ -12,6 +12,8 @@ import doctest
 import gc
 import itertools
 import json
+import re
+from pathlib import Path
 import weakref
 
 import pytest
@@ -340,3 +342,34 @@ def test_audit_targets_are_judged_on_a_full_log_only():
     short = full | {"events": 1_000_000}
     judged = targets.audit_targets(short)
     assert [t.verdict for t in judged] == ["NOT MEASURED"] * 3 and "1,000,000 events" in judged[0].measured
+
+
+def _has_commit(rev: str) -> bool:
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{rev}^{{commit}}"],
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _has_commit("54afc1c"), reason="needs the repository's history (a shallow clone)")
+def test_against_commit_times_both_side_by_side(capsys):
+    """``bench.against_commit`` runs the installed ``check --json`` and an earlier commit's tree
+    on one golden stream and reports the ratio of each round and whether the bytes agree
+    (54afc1c's differ: later commits changed decisions on purpose, as they list)."""
+    from bench import against_commit
+
+    assert against_commit.main(["54afc1c", "--lines", "300", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"round 1: now [\d.]+ s, 54afc1c [\d.]+ s: [\d.]+× faster", out), out
+    assert "300 lines, 1 rounds" in out and "outputs differ" in out
+
+
+@pytest.mark.skipif(not _has_commit("HEAD"), reason="needs the repository's history")
+def test_against_commit_refuses_a_tree_that_runs_only_installed():
+    """A commit whose entry point is a package mapped at install (``coopcheck`` now) cannot be
+    run from its source tree: the tool says so instead of timing the installed one twice."""
+    from bench import against_commit
+
+    with pytest.raises(SystemExit, match="runs only once installed"):
+        against_commit.main(["HEAD", "--lines", "10", "--rounds", "1"])

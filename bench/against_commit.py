@@ -1,0 +1,106 @@
+"""``coopcheck check --json`` now against an earlier commit, on the same golden stream.
+
+``python -m bench.against_commit COMMIT [--lines N] [--rounds R]`` writes the golden stream
+(:mod:`bench.golden`, N lines), checks COMMIT out into a temporary git worktree, and runs
+``check --json FILE`` of the installed ``coopcheck`` and of that commit's source tree (its
+``[project.scripts]`` entry point, imported from the worktree) back to back, R rounds. Each
+round prints both times and their ratio: this machine's speed drifts between minutes, so only
+runs made side by side are compared. It also says whether the two outputs are byte for byte
+the same (a commit before a change that altered decisions on purpose gives other bytes).
+
+An issue asked that ``check --json`` write full decisions at least 5× faster than commit
+54afc1c, from before the layered core; ``python -m bench.against_commit 54afc1c`` measures it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import golden
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def entry_point(tree: Path) -> tuple[str, str]:
+    """The ``module:function`` of the ``coopcheck`` script a source tree's pyproject names."""
+    text = (tree / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(r'^coopcheck\s*=\s*"([\w.]+):(\w+)"', text, re.M)
+    if not found:
+        raise SystemExit(f"no `coopcheck` script in {tree / 'pyproject.toml'}")
+    module = found.group(1)
+    if not (tree / module.split(".")[0]).is_dir():  # a package mapped at install (as `coopcheck` now is)
+        raise SystemExit(f"{module} is not a folder of that commit's tree: it runs only once installed")
+    return module, found.group(2)
+
+
+def timed(command: list[str], stdin_path: Path, out_path: Path, cwd: Path) -> float:
+    """Wall seconds of one run, its output to ``out_path`` (exit 0 or 2: a stream with error
+    lines exits 2)."""
+    with open(out_path, "wb") as out:
+        start = time.perf_counter()
+        done = subprocess.run(command, stdout=out, stderr=subprocess.DEVNULL, cwd=cwd)
+        took = time.perf_counter() - start
+    if done.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(command[:3])} … exited {done.returncode}")
+    return took
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison; see the module's help."""
+    p = argparse.ArgumentParser(prog="python -m bench.against_commit", description=__doc__.split("\n\n")[0])
+    p.add_argument("commit", help="the earlier commit (any git revision)")
+    p.add_argument("--lines", type=int, default=1_000_000, help="golden stream lines (default 1 000 000)")
+    p.add_argument("--rounds", type=int, default=2, help="runs of each, side by side (default 2)")
+    p.add_argument("--seed", type=int, default=golden.SEED)
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="coopcheck-against-") as tmp:
+        work = Path(tmp)
+        stream = work / "golden.jsonl"
+        with open(stream, "w", encoding="utf-8") as fh:
+            for sc in golden.scenarios(args.lines, args.seed):
+                fh.write(json.dumps(sc, ensure_ascii=False) + "\n")
+        tree = work / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), args.commit],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            module, function = entry_point(tree)
+            earlier = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tree)!r}); "
+                       f"sys.argv[0] = 'coopcheck'; from {module} import {function}; sys.exit({function}())",
+                       "check", "--json", str(stream)]
+            now = [sys.executable, "-m", "coopcheck", "check", "--json", str(stream)]
+            ratios = []
+            for r in range(1, args.rounds + 1):
+                t_now = timed(now, stream, work / "now.jsonl", work)
+                t_then = timed(earlier, stream, work / "then.jsonl", tree)
+                ratios.append(t_then / t_now)
+                print(f"round {r}: now {t_now:.1f} s, {args.commit} {t_then:.1f} s: {t_then / t_now:.2f}× faster",
+                      flush=True)
+            same = digest(work / "now.jsonl") == digest(work / "then.jsonl")
+            ratios.sort()
+            print(f"{args.lines:,} lines, {args.rounds} rounds: median {ratios[len(ratios) // 2]:.2f}×, "
+                  f"lowest {ratios[0]:.2f}×; outputs {'byte for byte the same' if same else 'differ'}")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -207,7 +207,9 @@ def test_lines_that_are_not_events(tmp_path, policies):
 def test_jsonl_block_and_line_readers_agree(logs, policies):
     """A JSON Lines block is read by PyArrow when its types are uniform, else line by line:
     both give the same events, cases, counts, times and rows."""
-    from coopcheck.audit.logs import _read_jsonl_fast, _read_jsonl_lines, plan
+    from coopcheck.audit.jsonl import read_jsonl_fast
+    from coopcheck.audit.logs import plan
+    from coopcheck.audit.rows import read_jsonl_lines
     from coopcheck.audit.scan import scan_chunk
 
     parts = plan([str(logs["jsonl"])], part_rows=PART_ROWS)
@@ -216,7 +218,7 @@ def test_jsonl_block_and_line_readers_agree(logs, policies):
     for part in parts:
         data = raw[part.start:part.stop]
         sources = {t: s for t, s in part.columns if s}
-        fast, slow = _read_jsonl_fast(part, data, sources), _read_jsonl_lines(part, data, sources)
+        fast, slow = read_jsonl_fast(part, data, sources), read_jsonl_lines(part, data, sources)
         assert fast is not None  # the generated log's types are uniform
         assert fast.frame.drop("__case").equals(slow.frame.drop("__case"))
 

@@ -26,24 +26,22 @@ Dask worker — into a :class:`Chunk`: one row per event with its ``__row`` (the
 Lines file, the 1-based record of a CSV or Parquet file), ``__id`` and ``__time`` (UTC without
 a zone) and ``__case``, the number of its case — its distinct combination of scenario fields as
 logged (:func:`case_numbers`) — with each case's fields once.
+
+This module plans the parts and reads the columnar ones (Parquet, CSV with Polars); JSON Lines
+blocks are read in :mod:`coopcheck.audit.jsonl`, and what the columnar readers refuse is read
+row by row in :mod:`coopcheck.audit.rows`.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-import re
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from attrs import field, frozen
 
-from coopcheck.dsl.codes import Code
-
-from coopcheck.core.jsontext import NotJson, loads_strict
 
 #: The scenario fields an event carries (docs/input.md).
 FIELDS = ("coop", "action", "subject", "data", "recipient", "purpose", "consent", "exception")
@@ -60,8 +58,6 @@ PART_ROWS = 1_000_000
 TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f",
                 "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S",
                 "%Y-%m-%d")
-_BOM = b"\xef\xbb\xbf"
-_BLANK_INSIDE = re.compile(rb"\n[ \t\r]*\n")  # starts with a literal: searched at C speed
 
 
 class LogError(Exception):
@@ -319,7 +315,9 @@ def read_part(part: Part) -> Chunk:
     import polars as pl
 
     if part.fmt == "jsonl":
-        return _read_jsonl(part)
+        from coopcheck.audit.jsonl import read_jsonl
+
+        return read_jsonl(part)
     sources = {t: s for t, s in part.columns if s is not None}
     wanted = list(dict.fromkeys(sources.values()))
     if part.fmt == "parquet":
@@ -338,14 +336,16 @@ def read_part(part: Part) -> Chunk:
         except pl.exceptions.NoDataError:
             frame = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in wanted})
         except pl.exceptions.PolarsError:  # a row with more fields than the header, a quote left open
-            return _read_csv_rows(part, sources)
+            from coopcheck.audit.rows import read_csv_rows
+
+            return read_csv_rows(part, sources)
         # CSV has no null: an empty field, quoted or not, is an absent value
         frame = frame.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
                                    for c in frame.columns)
-    return _chunk(part, frame, sources, first_row=part.start + 1)
+    return frame_chunk(part, frame, sources, first_row=part.start + 1)
 
 
-def _chunk(part: Part, frame, sources: dict, first_row: int, rows=None, unreadable=None) -> Chunk:
+def frame_chunk(part: Part, frame, sources: dict, first_row: int, rows=None, unreadable=None) -> Chunk:
     """The chunk of a frame read with typed columns (Parquet, CSV, JSON Lines via PyArrow)."""
     import polars as pl
 
@@ -413,198 +413,3 @@ def to_times(series):
         return pl.Series(series.name, [None] * len(series), dtype=us)
     out = pl.select(pl.coalesce(tries)).to_series()
     return out.dt.replace_time_zone(None)
-
-
-def _read_jsonl(part: Part) -> Chunk:
-    with open(part.path, "rb") as f:
-        f.seek(part.start)
-        data = f.read(part.stop - part.start)
-    if part.start == 0:
-        data = data.removeprefix(_BOM)
-    sources = {t: s for t, s in part.columns if s is not None}
-    fast = _read_jsonl_fast(part, data, sources)
-    return fast if fast is not None else _read_jsonl_lines(part, data, sources)
-
-
-def _read_jsonl_fast(part: Part, data: bytes, sources: dict) -> Chunk | None:
-    """The block read by PyArrow when every line is a JSON object and each column keeps one
-    JSON type; None otherwise."""
-    import polars as pl
-    import pyarrow as pa
-    import pyarrow.json as pj
-
-    body = data[:-1] if data.endswith(b"\n") else data
-    if not body or _has_blank_line(body) or not _lines_fit_pyarrow(body) or body.startswith(_BOM):
-        return None  # (PyArrow would skip a U+FEFF that starts the block: past the file's own mark, it is text)
-    text_fields = {s for t, s in sources.items() if t in FIELDS and t not in ("data", "consent")}
-    schema = pa.schema([(s, pa.string()) for s in sorted(text_fields)])
-    try:
-        # blocks are parsed in parallel; a JSON type that changes between blocks is refused too
-        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(block_size=1 << 20),
-                             parse_options=pj.ParseOptions(explicit_schema=schema, newlines_in_values=False))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None
-    if table.num_rows != body.count(b"\n") + 1:
-        return None
-    wanted = [c for c in dict.fromkeys(sources.values()) if c in table.column_names]
-    for name in wanted:  # keep only what Polars holds exactly as JSON gave it
-        t = table.schema.field(name).type
-        if pa.types.is_struct(t) or (pa.types.is_list(t) and pa.types.is_struct(t.value_type)):
-            return None
-    if not wanted:
-        return None
-    return _chunk(part, pl.from_arrow(table.select(wanted)), sources, part.first_line)
-
-
-#: A line longer than PyArrow is given: its JSON reader recurses into nested values on a
-#: thread's small stack, and a line nested about a thousand deep killed the process
-#: (SIGSEGV in libarrow; found by the fuzz campaign's audit route). Such a block is read line by
-#: line by Python, whose reader refuses deep nesting as E406; a real event is far shorter.
-FAST_LINE_BYTES = 1024
-#: A line after the first that is longer than :data:`FAST_LINE_BYTES` (searched from each line
-#: start only: a search from every byte costs a thousand times more).
-_LONG_LINE = re.compile(rb"\n[^\n]{%d}" % (FAST_LINE_BYTES + 1))
-#: A line after the first that does not start with ``{``. PyArrow's reader reads a ``null`` line
-#: as a row of nulls (an event with no fields, where every other reader refuses a value that is
-#: not an object, E404), and a block whose first line is ``null`` killed the process (SIGSEGV in
-#: libarrow 26.0; found by the fuzz campaign's audit route). Such a block is read line by line.
-_NOT_AN_OBJECT = re.compile(rb"\n[ \t\r]*[^{ \t\r\n]")
-_JSON_SPACE = b" \t\r"
-
-
-def _lines_fit_pyarrow(body: bytes) -> bool:
-    """Whether every line of a block (without its last newline) starts with ``{`` and is at most
-    :data:`FAST_LINE_BYTES` long: only such a block is given to PyArrow's reader."""
-    end = body.find(b"\n")
-    first = body if end < 0 else body[:end]
-    if len(first) > FAST_LINE_BYTES or not first.lstrip(_JSON_SPACE).startswith(b"{"):
-        return False
-    return _LONG_LINE.search(body) is None and _NOT_AN_OBJECT.search(body) is None
-
-
-def _has_blank_line(body: bytes) -> bool:
-    """Whether a block (without its last newline) has an empty or all-space line: PyArrow skips
-    those, and rows would no longer be lines."""
-    if _BLANK_INSIDE.search(body):
-        return True
-    first, _, _ = body.partition(b"\n")
-    _, _, last = body.rpartition(b"\n")
-    return not first.strip() or not last.strip()
-
-
-def _freeze(value):
-    """A hashable stand-in for a JSON value that tells types apart (``true`` is not ``1``)."""
-    if isinstance(value, (list, dict)):
-        return ("json", json.dumps(value, sort_keys=True, ensure_ascii=False))
-    return (type(value).__name__, value)
-
-
-class _RowEvents:
-    """The events of a partition read row by row (the CSV row reader, the JSON Lines line
-    reader): each distinct case numbered once, in order of first appearance, with each event's
-    row, id and time (as text), and the rows that are no event at all."""
-
-    def __init__(self) -> None:
-        self.case_of: dict = {}  # the case's key -> its number
-        self.cases: list = []
-        self.rows: list = []
-        self.ids: list = []
-        self.times: list = []
-        self.case_ids: list = []
-        self.unreadable: list = []
-
-    def add(self, row: int, values: tuple, key, event_id: str | None, time: str | None) -> None:
-        """One event: its row, its scenario fields (in :data:`FIELDS` order), the key that tells
-        its case apart, its id and its time."""
-        cid = self.case_of.get(key)
-        if cid is None:
-            cid = self.case_of[key] = len(self.cases)
-            self.cases.append(values)
-        self.case_ids.append(cid)
-        self.rows.append(row)
-        self.ids.append(event_id)
-        self.times.append(time)
-
-    def chunk(self, part: Part, text_consent: bool) -> Chunk:
-        """The partition read."""
-        import polars as pl
-
-        frame = pl.DataFrame({"__row": pl.Series(self.rows, dtype=pl.Int64),
-                              "__id": pl.Series(self.ids, dtype=pl.String),
-                              "__time": to_times(pl.Series(self.times, dtype=pl.String)),
-                              "__case": pl.Series(self.case_ids, dtype=pl.UInt64)})
-        return Chunk(part, frame, self.cases, list(range(len(self.cases))), text_consent, self.unreadable)
-
-
-def _read_csv_rows(part: Part, sources: dict) -> Chunk:
-    """A CSV log that Polars refuses as a whole, read row by row with Python's reader: a row
-    with more fields than the header, or a quoted field left open at the end of the file, is
-    an input error of its own (E406), and every other row is read as Polars reads it (text
-    decoded leniently, a short row's missing fields absent, an empty field absent)."""
-    events = _RowEvents()
-    with open(part.path, encoding="utf-8-sig", errors="replace", newline="") as f:
-        reader = csv.reader(f, strict=True)
-        header = next(reader, [])
-        at = {name: i for i, name in reversed(list(enumerate(header)))}  # a repeated name: its first column
-        width = len(header)
-        field_at = [at.get(sources.get(name)) if sources.get(name) is not None else None for name in FIELDS]
-        id_at, time_at = at.get(sources.get("event_id")), at.get(sources.get("time"))
-        number = 0
-        while True:
-            number += 1
-            try:
-                record = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as err:  # strict: a quote left open runs to the end of the file
-                events.unreadable.append((number, Code.E406, f"not readable as CSV: {err}"))
-                break
-            if len(record) > width:
-                events.unreadable.append((number, Code.E406, f"{len(record)} fields where the header has {width}"))
-                continue
-            values = tuple(_cell(record, i) for i in field_at)
-            events.add(number, values, values, _cell(record, id_at), _cell(record, time_at))
-    return events.chunk(part, True)
-
-
-def _cell(record: list[str], i: int | None) -> str | None:
-    """Field ``i`` of a CSV record: None for no such column, a short row or an empty field."""
-    return record[i] or None if i is not None and i < len(record) else None
-
-
-def _read_jsonl_lines(part: Part, data: bytes, sources: dict) -> Chunk:
-    """The block read line by line, as ``check --json`` reads JSON Lines."""
-    field_sources = [sources.get(f) for f in FIELDS]
-    id_source, time_source = sources.get("event_id"), sources.get("time")
-    events = _RowEvents()
-    unreadable = events.unreadable
-    for offset, raw in enumerate(data.split(b"\n")):
-        number = part.first_line + offset
-        raw = raw.removesuffix(b"\r")
-        if not raw.strip():
-            continue
-        try:
-            obj = loads_strict(raw.decode("utf-8"))
-        except UnicodeDecodeError as err:
-            unreadable.append((number, Code.E406, f"not UTF-8 text (byte {err.start})"))
-            continue
-        except NotJson as err:  # the same reading as check --json and the service
-            where = f" at column {err.column}" if err.column is not None else ""
-            unreadable.append((number, Code.E406, f"invalid JSON: {err.message[:80]}{where}"))
-            continue
-        if not isinstance(obj, dict):
-            unreadable.append((number, Code.E404, "an event must be a JSON object"))
-            continue
-        values = tuple(obj.get(s) if s is not None else None for s in field_sources)
-        eid = obj.get(id_source) if id_source else None
-        eid = None if eid is None else eid if isinstance(eid, str) else json.dumps(eid, ensure_ascii=False)
-        t = obj.get(time_source) if time_source else None
-        if isinstance(t, bool) or not isinstance(t, (str, int, float)):
-            t = None
-        elif not isinstance(t, str):
-            try:
-                t = datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            except (OverflowError, OSError, ValueError):
-                t = None
-        events.add(number, values, tuple(_freeze(v) for v in values), eid, t)
-    return events.chunk(part, False)

@@ -7,7 +7,10 @@ items, subject, recipient, purpose and legal exception: their ids, and their lab
 the reasons' sentences), and fills the slots. Decisions read from the same decision-table
 cells (:meth:`coopcheck.core.evaluator.Evaluator.table_cells`) differ only in those terms, so
 :meth:`DecisionWriter.table_line` keeps one template per set of cells and answers a scenario
-whose cells it has seen with a few look-ups and one join, without building the decision.
+whose cells it has seen with a few look-ups and one join, without building the decision. Cells
+of different tables often say the same (same effect, rules, reasons, obligations), so it also
+numbers what each cell contributes and keeps templates per set of those contents: a new set of
+cells whose contents it has met is answered by look-ups as well.
 """
 
 from __future__ import annotations
@@ -118,8 +121,9 @@ class DecisionWriter:
     (see the module's help). It remembers, each table up to :data:`SENTENCE_LIMIT` entries,
     the split sentence template of each reason, the encoded form of terms and lists of ids,
     the pieces of each item decision's reasons and entry, and the texts and getters line
-    templates share; and up to :data:`LINE_LIMIT` line templates, one per set of
-    decision-table cells that :meth:`table_line` was asked. Not shared between threads."""
+    templates share, and each cell's numbered content; and up to :data:`LINE_LIMIT` line
+    templates, one per set of decision-table cells that :meth:`table_line` was asked, and as
+    many per set of cell contents. Not shared between threads."""
 
     __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_getters", "_encode",
                  "_contents", "_cell_contents", "_composed")

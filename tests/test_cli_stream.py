@@ -104,24 +104,42 @@ SCENARIOS = [
 ]
 
 
+#: Standard outputs a stream is written to: (name, make one, its text when done). Text streams
+#: without a byte buffer take the answers as text; a UTF-8 one takes the quick path's bytes as
+#: they are, with the full path's text between them; another encoding takes text (escaped
+#: where it cannot encode, as ``main`` configures it).
+OUTPUTS = {
+    "text": (io.StringIO, lambda out: out.getvalue()),
+    "utf-8 bytes": (lambda: io.TextIOWrapper(io.BytesIO(), encoding="utf-8"),
+                    lambda out: (out.flush(), out.buffer.getvalue().decode("utf-8"))[1]),
+    "ascii bytes": (lambda: io.TextIOWrapper(io.BytesIO(), encoding="ascii"),
+                    lambda out: (out.flush(), out.buffer.getvalue().decode("ascii"))[1]),
+}
+
+
 @given(st.lists(st.sampled_from(range(len(SCENARIOS))), min_size=1, max_size=40),
-       st.sampled_from([None, "ibaraki", "aizu,kuruko"]))
-def test_a_stream_answers_as_the_full_path(picks, default_coop):
+       st.sampled_from([None, "ibaraki", "aizu,kuruko"]), st.sampled_from(sorted(OUTPUTS)))
+def test_a_stream_answers_as_the_full_path(picks, default_coop, output):
     """Property: a stream where the same scenarios come back (the later ones answered from the
-    tables), between bad lines, gets exactly the full path's lines, in order."""
+    tables), between bad lines, gets exactly the full path's lines, in order — whether
+    standard output is text, UTF-8 with a byte buffer, or another encoding."""
     from coopcheck.cli.main import main
 
     text = "".join((s if isinstance(s, str) else json.dumps(s, ensure_ascii=False)) + "\n"
                    for s in (SCENARIOS[i] for i in picks))
     argv = ["check", "--json", "-"] + (["--coop", default_coop] if default_coop else [])
+    make, value = OUTPUTS[output]
     old_in, old_out = sys.stdin, sys.stdout
-    sys.stdin, sys.stdout = io.StringIO(text), io.StringIO()
+    sys.stdin, sys.stdout = io.StringIO(text), make()
     try:
         main(argv)
-        out = sys.stdout.getvalue()
+        out = value(sys.stdout)
     finally:
         sys.stdin, sys.stdout = old_in, old_out
-    assert out == _expected(text, default_coop)
+    want = _expected(text, default_coop)
+    if output == "ascii bytes":
+        want = want.encode("ascii", "backslashreplace").decode("ascii")
+    assert out == want
 
 
 def _read_line(fd: int, timeout: float = 30.0) -> bytes:

@@ -104,16 +104,16 @@ def streams(draw) -> tuple[str, list[dict]]:
     return coop, [{**s, "coop": named} if draw(st.booleans()) else s for s in runs]
 
 
-def _stream_lines(writer: DecisionWriter, ev, stream: list[dict], fill: bool = False) -> list[tuple[str, bool]]:
-    """Each scenario's line as ``check --json`` writes it: from the tables when they answer
-    (``fill``: once the evaluator has filled the cells they lack), else decided (which fills
-    them)."""
+def _stream_lines(writer: DecisionWriter, ev, stream: list[dict], fill: bool = False) -> list[tuple[bytes, bool]]:
+    """Each scenario's line (UTF-8) as ``check --json`` writes it: from the tables when they
+    answer (``fill``: once the evaluator has filled the cells they lack), else decided (which
+    fills them)."""
     out = []
     for sc in stream:
         found = writer.table_line(ev, sc, fill)
         if found is None:
             d = ev.decide(ev.scenario({k: v for k, v in sc.items() if k != "coop"}))
-            found = (writer.line(d), d.permitted)
+            found = (writer.line_bytes(d), d.permitted)
         out.append(found)
     return out
 
@@ -130,7 +130,7 @@ def test_table_lines_are_the_lines_of_the_decisions(case, lang):
     expected = []
     for sc in stream:
         d = decide(POLICIES[coop], {k: v for k, v in sc.items() if k != "coop"})
-        expected.append((json.dumps(decision_json(d, lang), ensure_ascii=False), d.permitted))
+        expected.append((json.dumps(decision_json(d, lang), ensure_ascii=False).encode(), d.permitted))
     for fill in (False, True):
         ev = Evaluator(POLICIES[coop])
         for writer in (WRITERS[lang], DecisionWriter(lang)):
@@ -145,7 +145,7 @@ def test_table_line_is_none_until_the_tables_can_answer():
     sc = {"action": "share", "data": ["購買履歴"], "recipient": "日本生協連", "purpose": "delivery"}
     assert writer.table_line(ev, sc) is None  # names not resolved yet
     d = ev.decide(ev.scenario(sc))
-    assert writer.table_line(ev, sc) == (writer.line(d), True)
+    assert writer.table_line(ev, sc) == (writer.line(d).encode(), True)
     assert writer.table_line(ev, {**sc, "purpose": "billing"}) is None  # another cell, not filled yet
     for bad in ({**sc, "bogus": 1}, {**sc, "consent": "yes"}, {**sc, "data": []}, {**sc, "action": "use"}):
         assert writer.table_line(ev, bad) is None
@@ -162,7 +162,7 @@ def test_table_line_can_fill_the_cells_it_lacks():
         asked = {**sc, "purpose": purpose}
         assert writer.table_line(ev, asked) is None  # a cell not filled yet
         d = Evaluator(POLICIES["aizu"]).decide(ev.scenario(asked))
-        assert writer.table_line(ev, asked, fill=True) == (json.dumps(decision_json(d), ensure_ascii=False),
+        assert writer.table_line(ev, asked, fill=True) == (json.dumps(decision_json(d), ensure_ascii=False).encode(),
                                                            d.permitted)
     for bad in ({**sc, "bogus": 1}, {**sc, "consent": "yes"}, {**sc, "action": "use"}):
         assert writer.table_line(ev, bad, fill=True) is None
@@ -198,7 +198,7 @@ def test_cells_that_read_alike_share_their_line_template():
     for pair in pairs:
         sc = {**base, "data": pair}
         d = Evaluator(rs).decide(Evaluator(rs).scenario(sc))
-        assert writer.table_line(ev, sc, fill=True) == (json.dumps(decision_json(d), ensure_ascii=False),
+        assert writer.table_line(ev, sc, fill=True) == (json.dumps(decision_json(d), ensure_ascii=False).encode(),
                                                         d.permitted)
     assert ev.decided < len(pairs) / 4, (ev.decided, len(pairs))  # (13 here; 117 deciding each new pair)
 
@@ -212,4 +212,4 @@ def test_a_line_template_fills_each_item_in_its_place():
         d = ev.decide(ev.scenario(sc))
         want = json.dumps(decision_json(d), ensure_ascii=False)
         assert writer.line(d) == want
-        assert writer.table_line(ev, sc) == (want, d.permitted)
+        assert writer.table_line(ev, sc) == (want.encode(), d.permitted)

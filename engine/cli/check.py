@@ -103,7 +103,7 @@ COOP_LIMIT = 1024
 
 
 def table_answers(writer: DecisionWriter, default_coop: str | None, policies: Policies):
-    """``quick(object) -> (lines, denied) | None`` for :func:`run_json_jobs`: the JSON lines of
+    """``quick(object) -> (lines, denied) | None`` for :func:`run_json_jobs`: the JSON lines (UTF-8) of
     a scenario object that every co-op it is for answers from its decision tables
     (:meth:`DecisionWriter.table_line`), without building the decisions; None for any other
     object (an error, a name or a table cell not seen yet), which the full path then answers
@@ -133,14 +133,14 @@ def table_answers(writer: DecisionWriter, default_coop: str | None, policies: Po
             return None
         if len(found) == 1:
             line = writer.table_line(found[0], obj, True)  # (which reads no `coop`)
-            return None if line is None else (line[0] + "\n", not line[1])
+            return None if line is None else (line[0] + b"\n", not line[1])
         lines, denied = [], False
         for ev in found:
             line = writer.table_line(ev, obj, True)
             if line is None:
                 return None
-            lines.append(line[0] + "\n")
+            lines.append(line[0] + b"\n")
             denied = denied or not line[1]
-        return "".join(lines), denied
+        return b"".join(lines), denied
 
     return quick

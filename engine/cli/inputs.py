@@ -5,6 +5,7 @@ error objects written for bad lines."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import io
 import itertools
 import json
@@ -414,30 +415,62 @@ def answer_chunk(args: argparse.Namespace, policies: Policies, answer, show, qui
 
 
 class _Gathered:
-    """Text for standard output, gathered and written in one piece (a stream of short
-    answers costs one write per chunk of input, not one per line)."""
+    """Output for standard output, gathered and written in one piece (a stream of short
+    answers costs one write per chunk of input, not one per line). ``quick`` answers come as
+    UTF-8 bytes and go to the stream's byte buffer as they are, when it has one and its
+    encoding is UTF-8 (else they are decoded and written as text); other output is written
+    as text in between, so :meth:`after_text` must be called after it: the text layer is
+    flushed before the next bytes, and the order of the lines is kept."""
 
-    __slots__ = ("texts",)
+    __slots__ = ("chunks", "text_written")
 
     def __init__(self) -> None:
-        self.texts: list[str] = []
+        self.chunks: list[bytes] = []
+        self.text_written = False
 
-    def add(self, text: str) -> None:
-        """Gather ``text``."""
-        self.texts.append(text)
+    def add(self, data: bytes) -> None:
+        """Gather ``data`` (UTF-8)."""
+        self.chunks.append(data)
+
+    def after_text(self) -> None:
+        """Note that text was written to standard output since the last :meth:`write`."""
+        self.text_written = True
 
     def write(self) -> None:
         """Write what is gathered to standard output (whatever it is at the time: tests
         replace it)."""
-        if self.texts:
-            text = "".join(self.texts)
-            self.texts.clear()
-            sys.stdout.write(text)
+        if not self.chunks:
+            return
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        out = sys.stdout
+        buffer = _utf8_buffer(out)
+        if buffer is None:
+            out.write(data.decode("utf-8"))
+            return
+        if self.text_written:
+            out.flush()  # the text written before these bytes goes first
+            self.text_written = False
+        buffer.write(data)
 
     def flush(self) -> None:
         """Write what is gathered and flush standard output."""
         self.write()
         sys.stdout.flush()
+
+
+def _utf8_buffer(stream):
+    """The byte buffer under a text stream whose encoding is UTF-8, or None."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        return None
+    encoding = getattr(stream, "encoding", None)
+    try:
+        if encoding is None or codecs.lookup(encoding).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    return buffer
 
 
 def _stdin_bytes():
@@ -472,6 +505,7 @@ def _answer_jobs(args, policies: Policies, answer, show, quick, scenarios, quick
                 denied = denied or found[1]
                 continue
         quick_answers.write()
+        quick_answers.after_text()
         job = json_job(number, obj, error, args.coop, policies)
         error = job.error
         if error is None:

@@ -94,13 +94,13 @@ def merged(pieces) -> tuple:
     return tuple(out)
 
 
-def compile_template(pieces: list, values: int) -> tuple[list, tuple]:
+def compile_template(pieces: list, values: int, encode=str.encode) -> tuple[list, tuple]:
     """A line template from its pieces in order — fixed texts (str) and slots (int) — for
-    lines with ``values`` slot values: its fixed texts, and the order in which to pick, from a
-    line's slot values followed by those texts, every piece of the line (for an
-    :func:`~operator.itemgetter`, so at least two). The texts are the pieces themselves, not
-    joined: templates share the sentences they have in common."""
-    texts = [p for p in pieces if p.__class__ is not int]
+    lines with ``values`` slot values: its fixed texts, each as ``encode`` gives it (UTF-8),
+    and the order in which to pick, from a line's slot values followed by those texts, every
+    piece of the line (for an :func:`~operator.itemgetter`, so at least two). The texts are
+    the pieces themselves, not joined: templates share the sentences they have in common."""
+    texts = [encode(p) for p in pieces if p.__class__ is not int]
     order = []
     n = values
     for piece in pieces:
@@ -111,7 +111,7 @@ def compile_template(pieces: list, values: int) -> tuple[list, tuple]:
             n += 1
     if len(order) < 2:  # a getter of one index would give the piece, not a tuple of it
         order.append(n)
-        texts.append("")
+        texts.append(b"")
     return texts, tuple(order)
 
 
@@ -125,7 +125,7 @@ class DecisionWriter:
     templates, one per set of decision-table cells that :meth:`table_line` was asked, and as
     many per set of cell contents. Not shared between threads."""
 
-    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_getters", "_encode",
+    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_utf8", "_getters", "_encode",
                  "_contents", "_cell_contents", "_composed")
 
     def __init__(self, lang: str = "en"):
@@ -136,6 +136,7 @@ class DecisionWriter:
         self._shown: dict[int, tuple] = {}  # id(vocabulary) -> (vocabulary, {term id: (JSON, display text)})
         self._lines: dict[tuple, tuple] = {}  # (action, exception given, cells) -> (template, permitted)
         self._texts: dict[str, str] = {}  # a line template's own texts, one copy each
+        self._utf8: dict[str, bytes] = {}  # a line template's text -> its UTF-8 bytes, one copy each
         self._getters: dict[tuple, itemgetter] = {}  # a line template's order -> its getter
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
         # what an item contributes to a line (its pieces, entry and obligations) -> a number
@@ -148,21 +149,26 @@ class DecisionWriter:
     # ---- lines -------------------------------------------------------------------------------
     def line(self, decision: Decision) -> str:
         """One decision as a line of JSON (no newline)."""
+        return self.line_bytes(decision).decode()
+
+    def line_bytes(self, decision: Decision) -> bytes:
+        """One decision as a line of JSON in UTF-8 (no newline)."""
         sc = decision.scenario
         template = self._template(decision)
         if template is None:
-            return self._encode(decision_json(decision, self.lang))
+            return self._encode(decision_json(decision, self.lang)).encode()
         return _fill(template, self._values(decision.vocabulary, (sc.subject, sc.recipient, sc.purpose,
                                                                   sc.exception, *sc.items)))
 
-    def table_line(self, evaluator, scenario: dict, fill: bool = False) -> tuple[str, bool] | None:
-        """The line of a scenario dict decided by ``evaluator`` (for its co-op, whatever the
+    def table_line(self, evaluator, scenario: dict, fill: bool = False) -> tuple[bytes, bool] | None:
+        """The line (in UTF-8, as :meth:`line_bytes` writes it) of a scenario dict decided by
+        ``evaluator`` (for its co-op, whatever the
         dict's ``coop``: :meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), and whether
         it is a permit — read from the decision tables when every cell it needs is filled, or
         (``fill``) once the evaluator has filled them
         (:meth:`~coopcheck.core.evaluator.Evaluator.table_cells`), through the line template
         of those cells; None otherwise (decide it and write :meth:`line`). The line is the
-        one :meth:`line` writes for ``evaluator.decide(evaluator.scenario(scenario))`` with the
+        one :meth:`line_bytes` writes for ``evaluator.decide(evaluator.scenario(scenario))`` with the
         scenario's ``coop`` left out."""
         found = evaluator.table_cells(scenario, fill)
         if found is None:
@@ -178,7 +184,7 @@ class DecisionWriter:
                 contents: list = []
                 template = self._template(decision, contents)
                 if template is None:
-                    return self.line(decision), decision.permitted
+                    return self.line_bytes(decision), decision.permitted
                 entry = (template, decision.permitted)
                 self._remember_contents(fields, cells, contents, decision.would_permit_with_consent, entry)
             if len(self._lines) < LINE_LIMIT:
@@ -235,7 +241,7 @@ class DecisionWriter:
         return (self.line(d) for d in decisions)
 
     # ---- slot values -------------------------------------------------------------------------
-    def _values(self, vocab, terms: tuple) -> list[str]:
+    def _values(self, vocab, terms: tuple) -> list[bytes]:
         """A line's slot values (:func:`slot_of`) for the terms of its scenario: subject,
         recipient, purpose, legal exception, then each item."""
         entry = self._shown.get(id(vocab))
@@ -254,9 +260,9 @@ class DecisionWriter:
             out += pair
         return out
 
-    def _term_pair(self, vocab, tid: str | None) -> tuple[str, str]:
-        """A term's JSON text and its display text inside a JSON string."""
-        return self._encode(tid), self._encode(term_text(vocab, tid, self.lang))[1:-1]
+    def _term_pair(self, vocab, tid: str | None) -> tuple[bytes, bytes]:
+        """A term's JSON text and its display text inside a JSON string, as UTF-8."""
+        return self._encode(tid).encode(), self._encode(term_text(vocab, tid, self.lang))[1:-1].encode()
 
     # ---- templates ---------------------------------------------------------------------------
     def _template(self, decision: Decision, contents: list | None = None) -> tuple[list, itemgetter] | None:
@@ -302,13 +308,22 @@ class DecisionWriter:
         pieces += ('], "recipient": ', _RECIPIENT, ', "purpose": ', _PURPOSE,
                    ', "consent": true, "exception": ' if sc.consent else ', "consent": false, "exception": ',
                    _EXCEPTION, "}}")
-        texts, order = compile_template(pieces, 2 * (len(SLOT_FIELDS) + len(items)))
+        texts, order = compile_template(pieces, 2 * (len(SLOT_FIELDS) + len(items)), self._utf8_of)
         getter = self._getters.get(order)
         if getter is None:
             getter = itemgetter(*order)
             if len(self._getters) < SENTENCE_LIMIT:
                 self._getters[order] = getter
         return texts, getter
+
+    def _utf8_of(self, text: str) -> bytes:
+        """A template text's UTF-8 bytes, the one copy of them kept (line templates share them)."""
+        found = self._utf8.get(text)
+        if found is None:
+            found = text.encode()
+            if len(self._utf8) < SENTENCE_LIMIT:
+                self._utf8[text] = found
+        return found
 
     def _text(self, *texts: str) -> str:
         """Texts joined, the one copy of that text kept (line templates share them)."""
@@ -396,9 +411,9 @@ class DecisionWriter:
         return found
 
 
-def _fill(template: tuple[list, itemgetter], values: list[str]) -> str:
-    """A line: a template (:func:`compile_template`) filled with its slot values."""
-    return "".join(template[1](values + template[0]))
+def _fill(template: tuple[list, itemgetter], values: list[bytes]) -> bytes:
+    """A line, as UTF-8: a template (:func:`compile_template`) filled with its slot values."""
+    return b"".join(template[1](values + template[0]))
 
 
 def _told_in_own_terms(reason, item: str, sc: Scenario) -> bool:

@@ -11,6 +11,13 @@ answer the stream's first ``--compare-lines`` lines into files, untimed, and it 
 those are byte for byte the same (a commit before a change that altered decisions on purpose
 gives other bytes).
 
+``--together`` pairs them differently: each round starts COMMIT's run and, on the other core,
+runs the installed one again and again until COMMIT's finishes; the round's ratio is COMMIT's
+time over the median of the installed runs that began and ended inside it. Both then run on
+the same machine at the same minutes, so the machine's drift (on this VM the same run takes
+24-40 s within an hour) falls on both alike; what it costs is that the two share the
+machine's caches and memory while they run (both alike, again). It needs two cores.
+
 An issue asked that ``check --json`` write full decisions at least 5× faster than commit
 54afc1c, from before the layered core; ``python -m bench.against_commit 54afc1c`` measures it.
 """
@@ -58,6 +65,39 @@ def timed(command: list[str], out_path: Path | str, cwd: Path) -> float:
     return took
 
 
+def together(now: list[str], then: list[str], stream: Path, work: Path, tree: Path) -> tuple[float, list[float]]:
+    """One ``--together`` round: ``then``'s wall seconds on ``stream``, and the seconds of each
+    run of ``now`` that started and ended while ``then`` ran (runs of ``now`` go on back to
+    back meanwhile; one that outlasts ``then`` is stopped and not counted)."""
+    inside: list[float] = []
+    with open(os.devnull, "wb") as sink:
+        start = time.perf_counter()
+        earlier = subprocess.Popen(then + [str(stream)], stdout=sink, stderr=subprocess.DEVNULL, cwd=tree)
+        try:
+            while earlier.poll() is None:
+                began = time.perf_counter()
+                run = subprocess.Popen(now + [str(stream)], stdout=sink, stderr=subprocess.DEVNULL, cwd=work)
+                while run.poll() is None and earlier.poll() is None:
+                    time.sleep(0.05)  # (a wake-up every 50 ms: 0.2 % of a 25 s run at most)
+                if run.poll() is None:  # COMMIT ended first: this run is not counted
+                    run.kill()
+                    run.wait()
+                    break
+                ended = time.perf_counter()
+                if run.returncode not in (0, 2):
+                    raise SystemExit(f"{' '.join(now[:3])} … exited {run.returncode}")
+                if earlier.poll() is None:  # (else the two ended within one wake-up: not counted)
+                    inside.append(ended - began)
+            took = time.perf_counter() - start
+        finally:
+            if earlier.poll() is None:
+                earlier.kill()
+            earlier.wait()
+    if earlier.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(then[:3])} … exited {earlier.returncode}")
+    return took, inside
+
+
 def digest(path: Path) -> str:
     """The SHA-256 of a file."""
     h = hashlib.sha256()
@@ -74,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lines", type=int, default=1_000_000, help="golden stream lines (default 1 000 000)")
     p.add_argument("--rounds", type=int, default=2, help="runs of each, side by side (default 2)")
     p.add_argument("--seed", type=int, default=golden.SEED)
+    p.add_argument("--together", action="store_true",
+                   help="run both at once on two cores: COMMIT once a round, the installed one back to back "
+                        "meanwhile (see the module's help)")
     p.add_argument("--compare-lines", type=int, default=20_000,
                    help="lines whose outputs are compared byte for byte, untimed (default 20 000)")
     args = p.parse_args(argv)
@@ -97,6 +140,17 @@ def main(argv: list[str] | None = None) -> int:
             now = [sys.executable, "-m", "coopcheck", "check", "--json"]
             ratios = []
             for r in range(1, args.rounds + 1):
+                if args.together:
+                    t_then, inside = together(now, earlier, stream, work, tree)
+                    if not inside:
+                        print(f"round {r}: {args.commit} {t_then:.1f} s, no run of now fitted inside it", flush=True)
+                        continue
+                    t_now = statistics.median(inside)
+                    runs = ", ".join(f"{t:.1f}" for t in inside)
+                    ratios.append(t_then / t_now)
+                    print(f"round {r} (together): {args.commit} {t_then:.1f} s; now {runs} s inside it, median "
+                          f"{t_now:.1f} s: {t_then / t_now:.2f}× faster", flush=True)
+                    continue
                 t_now = timed(now + [str(stream)], os.devnull, work)
                 t_then = timed(earlier + [str(stream)], os.devnull, tree)
                 ratios.append(t_then / t_now)
@@ -107,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             same = digest(work / "now.jsonl") == digest(work / "then.jsonl")
             ratios.sort()
             compared = min(args.compare_lines, args.lines)
-            print(f"{args.lines:,} lines, {args.rounds} rounds: median {statistics.median(ratios):.2f}×, "
+            if not ratios:
+                raise SystemExit("no round gave a ratio: the stream is too short for --together")
+            print(f"{args.lines:,} lines, {args.rounds} rounds{' together' if args.together else ''}: median {statistics.median(ratios):.2f}×, "
                   f"lowest {ratios[0]:.2f}×; outputs of the first {compared:,} lines "
                   f"{'byte for byte the same' if same else 'differ'}")
         finally:

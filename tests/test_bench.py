@@ -365,6 +365,23 @@ def test_against_commit_times_both_side_by_side(capsys):
     assert "300 lines, 1 rounds" in out and "outputs of the first 300 lines differ" in out
 
 
+@pytest.mark.skipif(not _has_commit("54afc1c"), reason="needs the repository's history (a shallow clone)")
+def test_against_commit_together_times_the_installed_runs_inside_the_earlier_one(capsys):
+    """With ``--together``, each round runs the earlier commit once and the installed command
+    back to back meanwhile, and times only the runs that fitted inside the earlier one."""
+    from bench import against_commit
+
+    assert against_commit.main(["54afc1c", "--lines", "5000", "--rounds", "1", "--together"]) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"round 1 \(together\): 54afc1c ([\d.]+) s; now ([\d., ]+) s inside it, median ([\d.]+) s: "
+                      r"([\d.]+)× faster", out)
+    assert found, out
+    then, runs, median = float(found.group(1)), [float(t) for t in found.group(2).split(", ")], float(found.group(3))
+    assert runs and sum(runs) <= then + 0.1  # back to back, all inside the earlier run
+    assert min(runs) <= median <= max(runs)
+    assert "5,000 lines, 1 rounds together" in out
+
+
 @pytest.mark.skipif(not _has_commit("HEAD"), reason="needs the repository's history")
 def test_against_commit_refuses_a_tree_that_runs_only_installed():
     """A commit whose entry point is a package mapped at install (``coopcheck`` now) cannot be

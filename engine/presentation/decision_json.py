@@ -125,7 +125,7 @@ class DecisionWriter:
     templates, one per set of decision-table cells that :meth:`table_line` was asked, and as
     many per set of cell contents. Not shared between threads."""
 
-    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_lines", "_texts", "_utf8", "_getters", "_encode",
+    __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_shapes", "_lines", "_texts", "_utf8", "_getters", "_encode",
                  "_contents", "_cell_contents", "_composed")
 
     def __init__(self, lang: str = "en"):
@@ -133,6 +133,7 @@ class DecisionWriter:
         self._sentences: dict[tuple, tuple] = {}  # (reason, vocabulary, action) -> split sentence template
         self._encoded: dict = {}  # a term or a tuple of ids -> its JSON text
         self._items: dict[tuple, tuple] = {}  # an item decision (its explanation by identity) -> its pieces
+        self._shapes: dict[tuple, tuple] = {}  # an item decision (its explanation's shape: _shape) -> its pieces
         self._shown: dict[int, tuple] = {}  # id(vocabulary) -> (vocabulary, {term id: (JSON, display text)})
         self._lines: dict[tuple, tuple] = {}  # (action, exception given, cells) -> (template, permitted)
         self._texts: dict[str, str] = {}  # a line template's own texts, one copy each
@@ -346,14 +347,21 @@ class DecisionWriter:
                id(decision.vocabulary))
         found = self._items.get(key)
         if found is None or found[2] is not explanation:
-            reasons: list = []
-            for reason in explanation:
-                reasons += ('"',) if not reasons else (', "',)
-                reasons += self._sentence(reason, decision)
-                reasons.append('"')
-            entry = item_json(item)
-            del entry["item"]
-            found = (merged(reasons), ", " + self._encode(entry)[1:], explanation)
+            # explanations of other cells that read alike (told for their own terms) share pieces
+            shape = (tuple(_shape(r) for r in explanation), *key[1:])
+            pieces = self._shapes.get(shape)
+            if pieces is None:
+                reasons: list = []
+                for reason in explanation:
+                    reasons += ('"',) if not reasons else (', "',)
+                    reasons += self._sentence(reason, decision)
+                    reasons.append('"')
+                entry = item_json(item)
+                del entry["item"]
+                pieces = (merged(reasons), ", " + self._encode(entry)[1:])
+                if len(self._shapes) < SENTENCE_LIMIT:
+                    self._shapes[shape] = pieces
+            found = (*pieces, explanation)
             if len(self._items) < SENTENCE_LIMIT:
                 self._items[key] = found
         return found
@@ -414,6 +422,15 @@ class DecisionWriter:
 def _fill(template: tuple[list, itemgetter], values: list[bytes]) -> bytes:
     """A line, as UTF-8: a template (:func:`compile_template`) filled with its slot values."""
     return b"".join(template[1](values + template[0]))
+
+
+def _shape(reason) -> tuple:
+    """What a reason's sentence pieces (:meth:`DecisionWriter._sentence`) depend on: the
+    reason with the term it tells for its scenario (its item, its told field's value) left
+    out, as a slot fills them."""
+    told = reason.told_field
+    return (reason.code, reason.item is None, reason.rule, reason.citation, reason.basis, reason.dimension,
+            reason.value if told is None else reason.value is None, reason.allowed, reason.exceptions)
 
 
 def _told_in_own_terms(reason, item: str, sc: Scenario) -> bool:

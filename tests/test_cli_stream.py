@@ -101,6 +101,7 @@ SCENARIOS = [
     {"coop": 7, "action": "use", "data": ["name"], "purpose": "delivery"},
     "{broken",
     "[1, 2]",
+    '{"coop": "aizu", "action": "use", "data": ["name"], "purpose": "delivery", "\\ud800": 1}',  # a lone surrogate
 ]
 
 
@@ -137,9 +138,34 @@ def test_a_stream_answers_as_the_full_path(picks, default_coop, output):
     finally:
         sys.stdin, sys.stdout = old_in, old_out
     want = _expected(text, default_coop)
-    if output == "ascii bytes":
-        want = want.encode("ascii", "backslashreplace").decode("ascii")
+    if output != "text":  # what the stream cannot encode is escaped (a lone surrogate, in UTF-8)
+        encoding = "ascii" if output == "ascii bytes" else "utf-8"
+        want = want.encode(encoding, "backslashreplace").decode(encoding)
+        assert "\ud800" not in out
     assert out == want
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_text_between_gathered_answers_keeps_its_place(output):
+    """Lines written as text between answers gathered as bytes (a decision in full, an error
+    echoing a lone surrogate, which UTF-8 cannot hold) come out in input order."""
+    from coopcheck.cli.main import main
+
+    first, surrogate = json.dumps(SCENARIOS[0], ensure_ascii=False), SCENARIOS[-1]
+    picks = [first, first, surrogate, first, surrogate, surrogate, first, "{broken", first]
+    text = "".join(line + "\n" for line in picks)
+    make, value = OUTPUTS[output]
+    old_in, old_out = sys.stdin, sys.stdout
+    sys.stdin, sys.stdout = io.StringIO(text), make()
+    try:
+        main(["check", "--json", "-"])
+        out = value(sys.stdout)
+    finally:
+        sys.stdin, sys.stdout = old_in, old_out
+    lines = out.splitlines()
+    assert [("error" in json.loads(line)) for line in lines] == [False, False, True, False, True, True, False, True,
+                                                                  False]
+    assert [json.loads(line)["error"]["line"] for line in lines if "error" in json.loads(line)] == [3, 5, 6, 8]
 
 
 def _read_line(fd: int, timeout: float = 30.0) -> bytes:

@@ -355,6 +355,11 @@ def error_object(err: CoopcheckError, line: int | None) -> dict:
     return {"error": obj}
 
 
+def error_line(err: CoopcheckError, line: int) -> str:
+    """The JSON line (with its newline) :func:`print_error` prints for a bad scenario line."""
+    return json.dumps(error_object(err, line), ensure_ascii=False) + "\n"
+
+
 def print_error(err: CoopcheckError, line: int, fmt: str) -> None:
     """Report a bad scenario line in the output stream, as JSON or text."""
     if fmt == "json":
@@ -416,8 +421,8 @@ def answer_chunk(args: argparse.Namespace, policies: Policies, answer, show, qui
 
 class _Gathered:
     """Output for standard output, gathered and written in one piece (a stream of short
-    answers costs one write per chunk of input, not one per line). ``quick`` answers come as
-    UTF-8 bytes and go to the stream's byte buffer as they are, when it has one and its
+    answers costs one write per chunk of input, not one per line). ``quick`` answers and JSON
+    error lines come as UTF-8 bytes and go to the stream's byte buffer as they are, when it has one and its
     encoding is UTF-8 (else they are decoded and written as text); other output is written
     as text in between, so :meth:`after_text` must be called after it: the text layer is
     flushed before the next bytes, and the order of the lines is kept."""
@@ -431,6 +436,17 @@ class _Gathered:
     def add(self, data: bytes) -> None:
         """Gather ``data`` (UTF-8)."""
         self.chunks.append(data)
+
+    def add_text(self, text: str) -> None:
+        """Gather ``text``; one that UTF-8 cannot hold (a lone surrogate from JSON ``\\ud800``
+        echoed in an error) is written as text instead, after what is gathered, for standard
+        output to escape as it is configured to."""
+        try:
+            self.chunks.append(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            self.write()
+            sys.stdout.write(text)
+            self.text_written = True
 
     def after_text(self) -> None:
         """Note that text was written to standard output since the last :meth:`write`."""
@@ -504,8 +520,6 @@ def _answer_jobs(args, policies: Policies, answer, show, quick, scenarios, quick
                 gather(found[0])
                 denied = denied or found[1]
                 continue
-        quick_answers.write()
-        quick_answers.after_text()
         job = json_job(number, obj, error, args.coop, policies)
         error = job.error
         if error is None:
@@ -515,10 +529,17 @@ def _answer_jobs(args, policies: Policies, answer, show, quick, scenarios, quick
                 error = err
         if error is not None:
             errors = True
-            print_error(error, job.line, fmt)
+            if fmt == "json":  # gathered with the quick answers: no text between them to flush
+                quick_answers.add_text(error_line(error, job.line))
+            else:
+                quick_answers.write()
+                print_error(error, job.line, fmt)
+                quick_answers.after_text()
             continue
         denied = denied or job_denied
+        quick_answers.write()
         show(results, fmt)
+        quick_answers.after_text()
     if errors:
         return 2
     return 1 if (args.fail_on_deny and denied) else 0

@@ -213,3 +213,27 @@ def test_a_line_template_fills_each_item_in_its_place():
         want = json.dumps(decision_json(d), ensure_ascii=False)
         assert writer.line(d) == want
         assert writer.table_line(ev, sc) == (want.encode(), d.permitted)
+
+
+@pytest.mark.parametrize("limits", [(0, 1 << 17), (1, 1 << 17), (0, 0)])
+def test_lines_past_the_bounds_are_still_the_lines_of_the_decisions(monkeypatch, limits):
+    """With no room (or one entry) for templates per set of cells — past LINE_LIMIT, as on a
+    long stream — lines come through their cells' contents; with no room for those either,
+    from a template made again: byte for byte the decisions' lines all the same."""
+    import coopcheck.presentation.decision_json as module
+
+    monkeypatch.setattr(module, "LINE_LIMIT", limits[0])
+    monkeypatch.setattr(module, "COMPOSED_LIMIT", limits[1])
+    rs = POLICIES["aizu"]
+    ev, writer = Evaluator(rs), DecisionWriter()
+    stream = [{"action": action, "data": pair, "purpose": purpose}
+              for action in ("use", "collect") for purpose in ("delivery", "billing")
+              for pair in ([a, b] for a in ITEMS[:8] for b in ITEMS[:8] if a < b)]
+    for sc in stream:
+        ev.scenario(sc)  # the names, resolved
+    expected = []
+    for sc in stream:
+        d = decide(rs, sc)
+        expected.append((json.dumps(decision_json(d), ensure_ascii=False).encode(), d.permitted))
+    assert _stream_lines(writer, ev, stream, fill=True) == expected
+    assert len(writer._lines) <= limits[0] and len(writer._composed) <= limits[1]

@@ -26,9 +26,14 @@ from coopcheck.presentation.wording import reason_texts, render_reason, sentence
 
 #: How many sentence templates, encoded terms and item entries a :class:`DecisionWriter` remembers.
 SENTENCE_LIMIT = 1 << 16
-#: How many line templates (one per set of decision-table cells) a :class:`DecisionWriter` remembers
-#: (about 0.3 kB each: they share their sentences; a 1M-line golden stream asks about 150 000).
-LINE_LIMIT = 1 << 17
+#: How many sets of decision-table cells a :class:`DecisionWriter` remembers the line template of
+#: (about 0.3 kB each: the templates are shared; a 1M-line golden stream asks about 150 000). A set
+#: past the bound is answered through its cells' contents (:data:`COMPOSED_LIMIT`), a few
+#: look-ups more: this bound is what keeps ``check --json`` under 200 MB on 10M lines.
+LINE_LIMIT = 1 << 15
+#: How many line templates per set of cell contents a :class:`DecisionWriter` remembers (a 1M-line
+#: golden stream makes about 38 000).
+COMPOSED_LIMIT = 1 << 17
 #: The scenario fields with a slot in every line template, in slot order; each item follows
 #: (:func:`slot_of`).
 SLOT_FIELDS = ("subject", "recipient", "purpose", "exception")
@@ -121,9 +126,9 @@ class DecisionWriter:
     (see the module's help). It remembers, each table up to :data:`SENTENCE_LIMIT` entries,
     the split sentence template of each reason, the encoded form of terms and lists of ids,
     the pieces of each item decision's reasons and entry, and the texts and getters line
-    templates share, and each cell's numbered content; and up to :data:`LINE_LIMIT` line
-    templates, one per set of decision-table cells that :meth:`table_line` was asked, and as
-    many per set of cell contents. Not shared between threads."""
+    templates share, and each cell's numbered content; up to :data:`LINE_LIMIT` line
+    templates, one per set of decision-table cells that :meth:`table_line` was asked, and up
+    to :data:`COMPOSED_LIMIT` per set of cell contents. Not shared between threads."""
 
     __slots__ = ("lang", "_sentences", "_encoded", "_items", "_shown", "_shapes", "_lines", "_texts", "_utf8", "_getters", "_encode",
                  "_contents", "_cell_contents", "_composed")
@@ -234,7 +239,7 @@ class DecisionWriter:
             numbers.append(number)
             if len(self._cell_contents) < SENTENCE_LIMIT:
                 self._cell_contents[cell] = (number, content[3])
-        if len(self._composed) < LINE_LIMIT:
+        if len(self._composed) < COMPOSED_LIMIT:
             self._composed[(fields[7], fields[0], fields[5], fields[6] is None, tuple(numbers), would)] = entry
 
     def lines(self, decisions: Iterable[Decision]) -> Iterable[str]:

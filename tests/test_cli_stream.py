@@ -168,6 +168,25 @@ def test_text_between_gathered_answers_keeps_its_place(output):
     assert [json.loads(line)["error"]["line"] for line in lines if "error" in json.loads(line)] == [3, 5, 6, 8]
 
 
+def test_where_text_streams_end_lines_otherwise_every_answer_goes_through_text(monkeypatch):
+    """On a platform whose text streams write ``\r\n`` (Windows), gathered answers are written
+    as text too, so every line of the output ends alike."""
+    from coopcheck.cli.main import main
+
+    monkeypatch.setattr(os, "linesep", "\r\n")
+    first = json.dumps(SCENARIOS[0], ensure_ascii=False)
+    text = "".join(line + "\n" for line in [first, first, "{broken", first, SCENARIOS[-1], first])
+    old_in, old_out = sys.stdin, sys.stdout
+    sys.stdin, sys.stdout = io.StringIO(text), io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="\r\n")
+    try:
+        main(["check", "--json", "-"])
+        sys.stdout.flush()
+        out = sys.stdout.buffer.getvalue()
+    finally:
+        sys.stdin, sys.stdout = old_in, old_out
+    assert out.count(b"\n") == 6 and out.count(b"\r\n") == 6
+
+
 def _read_line(fd: int, timeout: float = 30.0) -> bytes:
     """One line from a pipe, waiting at most ``timeout`` seconds for it."""
     got = b""

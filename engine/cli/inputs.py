@@ -9,6 +9,7 @@ import codecs
 import io
 import itertools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -476,9 +477,10 @@ class _Gathered:
 
 
 def _utf8_buffer(stream):
-    """The byte buffer under a text stream whose encoding is UTF-8, or None."""
+    """The byte buffer under a text stream whose encoding is UTF-8, or None (also where text
+    streams write a newline as another line ending, as on Windows: answers keep one ending)."""
     buffer = getattr(stream, "buffer", None)
-    if buffer is None:
+    if buffer is None or os.linesep != "\n":
         return None
     encoding = getattr(stream, "encoding", None)
     try:

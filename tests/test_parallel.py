@@ -4,6 +4,7 @@ process, on JSON Lines and on the inputs it leaves to one process."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,9 +13,10 @@ import pytest
 from bench.golden import scenarios as golden_scenarios
 
 
-def _run(path, *extra) -> tuple[int, bytes, bytes]:
+def _run(path, *extra, encoding: str | None = None) -> tuple[int, bytes, bytes]:
+    env = None if encoding is None else {**os.environ, "PYTHONIOENCODING": encoding}
     done = subprocess.run([sys.executable, "-m", "coopcheck", "check", "--json", str(path), *extra],
-                          capture_output=True, timeout=300)
+                          capture_output=True, timeout=300, env=env)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -25,6 +27,7 @@ def stream(tmp_path_factory):
     lines[10] = ""
     lines[20] += "\r"
     lines[30] = '{"coop": "aizu", "action": "use", "data": ["name"], "purpose": "delivery", "consent": NaN}'
+    lines[40] = '{"coop": "aizu", "action": "use", "data": ["name"], "purpose": "delivery", "\\ud800": 1}'
     path = tmp_path_factory.mktemp("jobs") / "stream.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -36,6 +39,14 @@ def test_jobs_answer_json_lines_byte_for_byte_as_one_process(stream, jobs):
     many = _run(stream, "--jobs", jobs)
     assert many == one
     assert one[0] == 2 and one[1].count(b"\n") > 4900  # errors among them: exit 2, every line answered
+    assert b"\\ud800" in one[1]  # a lone surrogate echoed in an error, escaped alike
+
+
+def test_jobs_answer_as_one_process_on_an_ascii_standard_output(stream):
+    """Standard output in another encoding (ASCII: the rest escaped) gets the same bytes too."""
+    one = _run(stream, encoding="ascii")
+    assert one[1].isascii() and b"\\u" in one[1]
+    assert _run(stream, "--jobs", "2", encoding="ascii") == one
 
 
 def test_jobs_keep_the_fail_on_deny_exit_code(tmp_path):

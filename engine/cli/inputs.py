@@ -461,7 +461,7 @@ class _Gathered:
         data = b"".join(self.chunks)
         self.chunks.clear()
         out = sys.stdout
-        buffer = _utf8_buffer(out)
+        buffer = utf8_buffer(out)
         if buffer is None:
             out.write(data.decode("utf-8"))
             return
@@ -476,7 +476,7 @@ class _Gathered:
         sys.stdout.flush()
 
 
-def _utf8_buffer(stream):
+def utf8_buffer(stream):
     """The byte buffer under a text stream whose encoding is UTF-8, or None (also where text
     streams write a newline as another line ending, as on Windows: answers keep one ending)."""
     buffer = getattr(stream, "buffer", None)

@@ -4,8 +4,8 @@ The parent only reads and splits the input into numbered lines (JSON Lines whose
 a JSON object; any other input is answered by one process, as without ``--jobs``), and hands
 chunks of :data:`CHUNK` lines to the workers; each worker parses its lines as one process
 does (:func:`~coopcheck.cli.inputs.numbered_scenarios`) and answers them with the same code
-(:func:`~coopcheck.cli.inputs.answer_chunk`, the command's own ``pipeline``) into a string,
-and the parent writes the strings in input order. The output is
+(:func:`~coopcheck.cli.inputs.answer_chunk`, the command's own ``pipeline``) into UTF-8 bytes,
+and the parent writes them in input order. The output is
 byte for byte that of one process — tests/test_parallel.py checks it — and the exit code is the
 most severe of the chunks'. At most ``2 × N`` chunks are in flight, so memory stays flat on any
 length of input. Answers come a chunk at a time, not line by line: for a person typing, or a
@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from coopcheck.core.jsontext import STRICT
 from coopcheck.cli.inputs import (NotText, Policies, answer_chunk, numbered_scenarios, open_json_input,
-                                  run_json_jobs, text_lines)
+                                  run_json_jobs, text_lines, utf8_buffer)
 
 #: Scenarios per chunk handed to a worker.
 CHUNK = 2_000
@@ -39,14 +39,26 @@ def _start_worker(args: argparse.Namespace, pipeline: Callable) -> None:
     _WORKER.update(args=args, policies=policies, steps=pipeline(args, policies))
 
 
-def _answer(first: int, lines: list[str]) -> tuple[str, int]:
-    """Lines ``first``, ``first + 1`` … answered as one process would: the output text and the
-    exit code."""
-    out = io.StringIO()
+def _answer(first: int, lines: list[str]) -> tuple[bytes, int]:
+    """Lines ``first``, ``first + 1`` … answered as one process would: the output as UTF-8
+    (text UTF-8 cannot hold escaped, as the CLI's standard output escapes it) and the exit
+    code."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace", newline="\n")
     with redirect_stdout(out):
         code = answer_chunk(_WORKER["args"], _WORKER["policies"], *_WORKER["steps"],
                             numbered_scenarios(lines, first))
-    return out.getvalue(), code
+    out.flush()
+    return out.buffer.getvalue(), code
+
+
+def _write(data: bytes) -> None:
+    """A chunk's answers to standard output: as they are to its byte buffer when it takes
+    UTF-8 (:func:`~coopcheck.cli.inputs.utf8_buffer`), else as text."""
+    buffer = utf8_buffer(sys.stdout)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        buffer.write(data)
 
 
 def _chunks(groups: Iterable[list[str]], size: int) -> Iterator[tuple[int, list[str]]]:
@@ -100,8 +112,8 @@ def run_parallel(args: argparse.Namespace, command: str, pipeline: Callable) -> 
     def drain(keep: int) -> None:
         nonlocal worst
         while pending and (len(pending) > keep or pending[0].ready()):
-            text, code = pending.popleft().get()
-            sys.stdout.write(text)
+            data, code = pending.popleft().get()
+            _write(data)
             worst = max(worst, code)
 
     groups = text_lines(binary)

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coopcheck import CoopcheckError, decide, load_policy
-from coopcheck.core.evaluator import Evaluator
+from coopcheck.core.evaluator import NOT_FILLED, Evaluator
 from coopcheck.core.scenario import scenario_from_dict
 from coopcheck.core.semantics import decide_item
 
@@ -165,11 +165,12 @@ def test_table_cells_are_where_decide_reads_from(action, variations):
                 assert plan.cells[i] is not None
 
 
-@given(st.sampled_from(["share", "share", "use", "collect", "publish"]), VARIATIONS)
-def test_consent_would_permit_is_what_decide_says(action, variations):
-    """Property: for a scenario without consent, ``consent_would_permit`` of its cells (filled
-    with ``table_cells(fill=True)``) is None only while a cell with consent is not filled, and
-    otherwise what ``decide`` says of a deny: whether consent would permit every item."""
+@given(st.sampled_from(["share", "share", "use", "collect", "publish"]), VARIATIONS, st.booleans())
+def test_table_would_permit_with_consent_is_what_decide_says(action, variations, consent):
+    """Property: ``table_would_permit_with_consent`` of a scenario's cells (filled with
+    ``table_cells(fill=True)``) is NOT_FILLED only while a cell with consent is not filled, and
+    otherwise what ``decide`` says: None for a permit, else whether consent would permit
+    every item (False when consent was given)."""
     ev = Evaluator(AIZU)
     d = {"action": action, "data": ["name", "purchase_history"], "purpose": "delivery"}
     if action == "share":
@@ -177,19 +178,18 @@ def test_consent_would_permit_is_what_decide_says(action, variations):
     for part, value in variations:
         if part == "recipient" and action != "share":
             continue
-        d = {**d, part: value, "consent": False}
+        d = {**d, part: value, "consent": consent}
         sc = _evaluator(ev, d)
         if isinstance(sc, tuple):
             continue  # a bad scenario: no cells
         found = ev.table_cells(d, fill=True)
         assert found is not None
         _, cells = found
-        would = ev.consent_would_permit(cells)
+        would = ev.table_would_permit_with_consent(cells, consent)
         decision = ev.decide(sc)  # (fills the cells with consent that a deny reads)
-        if decision.permitted:
-            continue
-        if would is None:
-            would = ev.consent_would_permit(cells)
+        if would is NOT_FILLED:
+            assert not decision.permitted and not consent
+            would = ev.table_would_permit_with_consent(cells, consent)
         assert would == decision.would_permit_with_consent
 
 

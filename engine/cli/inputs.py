@@ -447,7 +447,7 @@ class _Gathered:
         except UnicodeEncodeError:
             self.write()
             sys.stdout.write(text)
-            self.text_written = True
+            self.after_text()
 
     def after_text(self) -> None:
         """Note that text was written to standard output since the last :meth:`write`."""
@@ -460,20 +460,27 @@ class _Gathered:
             return
         data = b"".join(self.chunks)
         self.chunks.clear()
-        out = sys.stdout
-        buffer = utf8_buffer(out)
-        if buffer is None:
-            out.write(data.decode("utf-8"))
-            return
-        if self.text_written:
-            out.flush()  # the text written before these bytes goes first
-            self.text_written = False
-        buffer.write(data)
+        write_utf8(data, self.text_written)
+        self.text_written = False
 
     def flush(self) -> None:
         """Write what is gathered and flush standard output."""
         self.write()
         sys.stdout.flush()
+
+
+def write_utf8(data: bytes, text_written: bool = False) -> None:
+    """Write UTF-8 ``data`` to standard output (whatever it is at the time): as it is to the
+    byte buffer when the stream takes UTF-8 (:func:`utf8_buffer`), the text written before it
+    (``text_written``) flushed first so that it stays in front; else decoded, as text."""
+    out = sys.stdout
+    buffer = utf8_buffer(out)
+    if buffer is None:
+        out.write(data.decode("utf-8"))
+        return
+    if text_written:
+        out.flush()
+    buffer.write(data)
 
 
 def utf8_buffer(stream):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from coopcheck.core.jsontext import STRICT
 from coopcheck.cli.inputs import (NotText, Policies, answer_chunk, numbered_scenarios, open_json_input,
-                                  run_json_jobs, text_lines, utf8_buffer)
+                                  run_json_jobs, text_lines, write_utf8)
 
 #: Scenarios per chunk handed to a worker.
 CHUNK = 2_000
@@ -49,16 +49,6 @@ def _answer(first: int, lines: list[str]) -> tuple[bytes, int]:
                             numbered_scenarios(lines, first))
     out.flush()
     return out.buffer.getvalue(), code
-
-
-def _write(data: bytes) -> None:
-    """A chunk's answers to standard output: as they are to its byte buffer when it takes
-    UTF-8 (:func:`~coopcheck.cli.inputs.utf8_buffer`), else as text."""
-    buffer = utf8_buffer(sys.stdout)
-    if buffer is None:
-        sys.stdout.write(data.decode("utf-8"))
-    else:
-        buffer.write(data)
 
 
 def _chunks(groups: Iterable[list[str]], size: int) -> Iterator[tuple[int, list[str]]]:
@@ -113,7 +103,7 @@ def run_parallel(args: argparse.Namespace, command: str, pipeline: Callable) -> 
         nonlocal worst
         while pending and (len(pending) > keep or pending[0].ready()):
             data, code = pending.popleft().get()
-            _write(data)
+            write_utf8(data)
             worst = max(worst, code)
 
     groups = text_lines(binary)

@@ -36,6 +36,19 @@ VERDICT_LIMIT = 1 << 16
 #: How many resolved ``(name, kind)`` pairs an evaluator remembers.
 NAME_LIMIT = 1 << 14
 _FIELDS = frozenset(FIELDS)
+
+
+class _NotFilled:
+    """The type of :data:`NOT_FILLED`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_FILLED"
+
+
+#: What :meth:`Evaluator.table_would_permit_with_consent` gives while a cell it needs is empty.
+NOT_FILLED = _NotFilled()
 _ACTIONS = frozenset(ACTIONS)
 
 
@@ -209,15 +222,20 @@ class Evaluator:
             cells.append((plan, i))
         return fields, tuple(cells)
 
-    def consent_would_permit(self, cells: tuple) -> bool | None:
-        """For the ``cells`` of a scenario given without consent (:meth:`table_cells`), whether
-        every item would be permitted with consent — :meth:`decide`'s
-        ``would_permit_with_consent`` of a deny — read from the tables alone; None when a
-        cell it needs is not filled yet."""
+    def table_would_permit_with_consent(self, cells: tuple, consent: bool):
+        """:meth:`decide`'s ``would_permit_with_consent`` of a scenario given with ``consent``
+        whose cells are ``cells`` (:meth:`table_cells`), read from the tables alone: None for a
+        permit, False for a deny given with consent, else whether every item would be permitted
+        with consent; :data:`NOT_FILLED` while a cell it needs is not filled yet (a cell with
+        consent that :meth:`decide` would fill)."""
+        if all(plan.cells[i][0].decision == Effect.PERMIT for plan, i in cells):
+            return None
+        if consent:
+            return False
         for plan, i in cells:
             twin = plan.cells[i + (plan.stride >> 1)]  # the same cell but for consent (KeyPlan.cell)
             if twin is None:
-                return None
+                return NOT_FILLED
             if twin[0].decision != Effect.PERMIT:
                 return False
         return True

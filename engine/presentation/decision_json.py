@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import Iterable
 
 from coopcheck.core.decision import CONSENT_WOULD_PERMIT, Decision, ItemDecision
+from coopcheck.core.evaluator import NOT_FILLED
 from coopcheck.core.kinds import Effect
 from coopcheck.core.scenario import Scenario
 from coopcheck.presentation.wording import reason_texts, render_reason, sentence_template, template_parts, term_text
@@ -147,9 +148,9 @@ class DecisionWriter:
         self._encode = json.JSONEncoder(ensure_ascii=False).encode
         # what an item contributes to a line (its pieces, entry and obligations) -> a number
         self._contents: dict[tuple, int] = {}
-        self._cell_contents: dict[tuple, tuple[int, bool]] = {}  # a table cell -> (its content, permitted)
-        # (co-op, action, consent, exception given, each item's content, would consent permit)
-        # -> (template, permitted): the line templates of cells with the same contents are the same
+        self._cell_contents: dict[tuple, int] = {}  # a table cell -> its content's number
+        # _composed_key -> (template, permitted): the line templates of cells with the same
+        # contents are the same
         self._composed: dict[tuple, tuple] = {}
 
     # ---- lines -------------------------------------------------------------------------------
@@ -201,29 +202,21 @@ class DecisionWriter:
     def _by_contents(self, evaluator, fields: tuple, cells: tuple) -> tuple | None:
         """The line template and effect of a scenario whose every cell's content is known, when
         a line of cells with the same contents (and the same co-op, action, consent, legal
-        exception given or not, and — for a deny without consent — whether consent would
-        permit) was templated before; None otherwise. Cells of different keys often decide
-        and read alike (a 1M-line golden stream fills about 28 000 cells with about 1 200
-        contents), so this answers most first sightings of a set of cells."""
+        exception given or not, and ``would_permit_with_consent``) was templated before; None
+        otherwise. Cells of different keys often decide and read alike (a 1M-line golden stream
+        fills about 28 000 cells with about 1 200 contents), so this answers most first
+        sightings of a set of cells."""
         known = self._cell_contents
-        contents = []
-        permitted = True
+        numbers = []
         for cell in cells:
-            found = known.get(cell)
-            if found is None:
+            number = known.get(cell)
+            if number is None:
                 return None
-            contents.append(found[0])
-            permitted = permitted and found[1]
-        consent = fields[5]
-        if permitted:
-            would = None
-        elif consent:
-            would = False
-        else:
-            would = evaluator.consent_would_permit(cells)
-            if would is None:
-                return None
-        return self._composed.get((fields[7], fields[0], consent, fields[6] is None, tuple(contents), would))
+            numbers.append(number)
+        would = evaluator.table_would_permit_with_consent(cells, fields[5])
+        if would is NOT_FILLED:
+            return None
+        return self._composed.get(_composed_key(fields, numbers, would))
 
     def _remember_contents(self, fields: tuple, cells: tuple, contents: list, would, entry: tuple) -> None:
         """Remember the content of each cell of a line just templated, and the line's template
@@ -238,9 +231,9 @@ class DecisionWriter:
                 self._contents[content] = number
             numbers.append(number)
             if len(self._cell_contents) < SENTENCE_LIMIT:
-                self._cell_contents[cell] = (number, content[3])
+                self._cell_contents[cell] = number
         if len(self._composed) < COMPOSED_LIMIT:
-            self._composed[(fields[7], fields[0], fields[5], fields[6] is None, tuple(numbers), would)] = entry
+            self._composed[_composed_key(fields, numbers, would)] = entry
 
     def lines(self, decisions: Iterable[Decision]) -> Iterable[str]:
         """Each decision as a line of JSON."""
@@ -429,13 +422,22 @@ def _fill(template: tuple[list, itemgetter], values: list[bytes]) -> bytes:
     return b"".join(template[1](values + template[0]))
 
 
+def _composed_key(fields: tuple, numbers: list, would) -> tuple:
+    """What a line template depends on besides its cells' contents (``numbers``): the co-op,
+    action, consent, whether a legal exception is given, and ``would_permit_with_consent``."""
+    return fields[7], fields[0], fields[5], fields[6] is None, tuple(numbers), would
+
+
+#: Stand-ins for a scenario's terms, no term's id: a reason told for them (:func:`_shape`).
+_ANY_TERMS = ("\0item", "\0subject", "\0recipient", "\0purpose", "\0exception")
+
+
 def _shape(reason) -> tuple:
     """What a reason's sentence pieces (:meth:`DecisionWriter._sentence`) depend on: the
-    reason with the term it tells for its scenario (its item, its told field's value) left
-    out, as a slot fills them."""
-    told = reason.told_field
-    return (reason.code, reason.item is None, reason.rule, reason.citation, reason.basis, reason.dimension,
-            reason.value if told is None else reason.value is None, reason.allowed, reason.exceptions)
+    reason told for stand-in terms (:meth:`~coopcheck.core.decision.Reason.told_for`, which
+    replaces the item and the told field's value, as the pieces' slots do), and whether its
+    own value was none."""
+    return reason.told_for(*_ANY_TERMS), reason.value is None
 
 
 def _told_in_own_terms(reason, item: str, sc: Scenario) -> bool:

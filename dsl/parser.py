@@ -6,17 +6,16 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from importlib import resources
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from coopcheck.dsl import ast
 from coopcheck.dsl.codes import Code
 from coopcheck.dsl.errors import (CoopcheckError, Diagnostic, ErrorBudget, file_too_large, group, line_of,
                                   line_starts, quote)
 from coopcheck.dsl.limits import MAX_LINE_CHARS, fewer_collections
-from coopcheck.dsl.transformer import ToAst
+from coopcheck.dsl.transformer import InlineAst
 
 #: Words that may begin a statement (used for "did you mean" on a misspelt first word).
 STATEMENT_KEYWORDS = ("module", "policy", "tests", "import", "data", "party", "purpose", "subject",
@@ -72,21 +71,64 @@ class _Continuations:
             yield Token.new_borrow_pos("_NL", "\n", last)
 
 
+#: How the rule-file parser is built: LALR with positions, :class:`_Continuations` after the lexer.
+_LARK_OPTIONS = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": False}
+
+
+def build_lark_parser(grammar: str) -> Lark:
+    """Build the LALR parser from grammar text (its tables computed now, ~70 ms)."""
+    return Lark(grammar, **_LARK_OPTIONS, postlex=_Continuations())
+
+
 @functools.lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    """The LALR parser built from ``grammar.lark`` (built once per process; never cached on
-    disk). For tools that need Lark's own view of the language: its terminals, or an
-    interactive parse; :func:`parse` is the way to read a rule file."""
-    grammar = resources.files("coopcheck.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    # No `cache=`: Lark's cache is a pickle under a predictable name in the shared temporary
-    # folder, which Lark unpickles before checking anything, so a file another local user
-    # planted there would run code as whoever runs coopcheck (and a cache path of our own
-    # would not help: Lark cannot authenticate the file before unpickling it). Building the
-    # tables instead of loading them costs ~0.07 s more per process that parses (first parse
-    # ~0.09 -> ~0.16 s, quiet machine), and only then: a shipped policy is read from
-    # coopcheck's own authenticated cache (coopcheck.core.cache) without building the parser.
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                postlex=_Continuations())
+    """The LALR parser of ``grammar.lark`` (made once per process), giving Lark's parse tree
+    with positions. For tools that need Lark's own view of the language: its terminals, the
+    tree, an interactive parse; :func:`parse` is the way to read a rule file.
+
+    Its tables come from the package's ``grammar_tables.json`` (JSON, built ahead of time
+    from this grammar with this Lark: :mod:`coopcheck.dsl.tables`), else they are built from
+    the grammar. No `cache=`: Lark's cache is a pickle under a predictable name in the shared
+    temporary folder, which Lark unpickles before checking anything, so a file another local
+    user planted there would run code as whoever runs coopcheck."""
+    from coopcheck.dsl import tables
+
+    grammar = tables.grammar_text()
+    shipped = tables.load(grammar, postlex=_Continuations())
+    return shipped if shipped is not None else build_lark_parser(grammar)
+
+
+@functools.lru_cache(maxsize=1)
+def ast_parser() -> tuple[Lark, InlineAst]:
+    """The parser :func:`parse` uses: the same tables as :func:`lark_parser`, building the AST
+    as it reduces (:class:`~coopcheck.dsl.transformer.InlineAst`, no parse tree), and the
+    builder to give the file name to (``with builder.building(filename): parser.parse(text)``)."""
+    from coopcheck.dsl import tables
+
+    grammar = tables.grammar_text()
+    builder = InlineAst()
+    options = {"postlex": _Continuations(), "transformer": builder, "propagate_positions": False}
+    parser = tables.load(grammar, keep_all_tokens=True, **options)
+    if parser is None:  # tables not shipped for this grammar or Lark: the same, from the built parser
+        parser = tables.instantiate(tables.serialized(lark_parser()), keep_all_tokens=True, **options)
+    builder.dropped = dropped_terminals(parser)
+    return parser, builder
+
+
+def dropped_terminals(parser: Lark) -> frozenset[str]:
+    """The terminals Lark leaves out of a rule's children (anonymous keywords, names that
+    start with ``_``). Raises :class:`ValueError` if the grammar has a ``?rule`` that could
+    expand to a dropped token: kept or dropped, such a rule would build another tree."""
+    dropped, kept = set(), set()
+    for rule in parser.rules:
+        for symbol in rule.expansion:
+            if symbol.is_term:
+                (dropped if symbol.filter_out or symbol.name.startswith("_") else kept).add(symbol.name)
+        if rule.options.expand1 and any(s.is_term and s.filter_out for s in rule.expansion):
+            raise ValueError(f"`?{rule.origin.name}` expands with a keyword: give it no `?`")
+    if dropped & kept:
+        raise ValueError(f"terminals both dropped and kept: {sorted(dropped & kept)}")
+    return frozenset(dropped)
 
 
 @functools.lru_cache(maxsize=1)
@@ -146,19 +188,21 @@ def _parse(source: str, filename: str) -> ast.Module:
     long_lines = _long_lines(source)
     if long_lines:
         raise CoopcheckError(_all_syntax_errors(source, filename, long_lines))
+    parser, builder = ast_parser()
     try:
-        tree = lark_parser().parse(source)
+        with builder.building(filename):
+            statements = parser.parse(source).value
     except (UnexpectedInput, GluedWords):
         raise CoopcheckError(_all_syntax_errors(source, filename)) from None
-    try:
-        statements = ToAst(filename).transform(tree)
-    except VisitError as err:  # a transformer check failed: surface our own error
-        if isinstance(err.orig_exc, CoopcheckError):
-            raise CoopcheckError([
-                d if d.source_line or not d.span else
-                Diagnostic(d.code, d.message, d.span, d.help, d.severity, line_of(source, d.span.line))
-                for d in err.orig_exc.diagnostics]) from None
-        raise
+    except CoopcheckError as err:  # a check of the AST builder failed
+        try:  # a syntax error anywhere in the file is told first, as when the file is read whole
+            lark_parser().parse(source)
+        except (UnexpectedInput, GluedWords):
+            raise CoopcheckError(_all_syntax_errors(source, filename)) from None
+        raise CoopcheckError([  # give each diagnostic its line
+            d if d.source_line or not d.span else
+            Diagnostic(d.code, d.message, d.span, d.help, d.severity, line_of(source, d.span.line))
+            for d in err.diagnostics]) from None
     return ast.Module(filename, statements, comments_of(source, filename))
 
 

@@ -148,8 +148,9 @@ def test_a_planted_pickle_in_a_fresh_folder_never_runs(cache, expected, tmp_path
 
 def test_a_planted_pickle_in_the_temporary_folder_never_runs(tmp_path):
     """Lark's own cache (a pickle under a predictable name in $TMPDIR, unpickled before any
-    check) is not used: a gadget planted there runs with ``cache=True`` — shown first — and
-    never with coopcheck's parser, which writes nothing to the temporary folder either."""
+    check) is not used: a gadget planted there runs when the parser is built from the grammar
+    with ``cache=True`` — shown first — and never with coopcheck's parser (made from the LALR
+    tables shipped as JSON in the package), which writes nothing to the temporary folder either."""
     shared_tmp = tmp_path / "tmp"
     shared_tmp.mkdir()
     marker = tmp_path / "pwned"
@@ -158,8 +159,9 @@ def test_a_planted_pickle_in_the_temporary_folder_never_runs(tmp_path):
         import lark
         build = lark.Lark.__init__
         lark.Lark.__init__ = lambda self, *a, **k: build(self, *a, **{**k, "cache": True})
-        from coopcheck.dsl.parser import parse
-        parse("name may be used for delivery  [1]")
+        from coopcheck.dsl import tables
+        from coopcheck.dsl.parser import build_lark_parser
+        build_lark_parser(tables.grammar_text()).parse("name may be used for delivery  [1]")
     """
     run_python(with_lark_cache, env)  # what the parser did before: Lark writes its pickle
     planted = sorted(shared_tmp.iterdir())
@@ -172,10 +174,10 @@ def test_a_planted_pickle_in_the_temporary_folder_never_runs(tmp_path):
     marker.rmdir()
     before = {p.name: p.read_bytes() for p in shared_tmp.iterdir()}
     out = run_python("""
-        from coopcheck.dsl.parser import lark_parser, parse
+        from coopcheck.dsl.parser import ast_parser, lark_parser, parse
         from coopcheck import load_policy, decide
         parse("name may be used for delivery  [1]")
-        assert not lark_parser().options.cache
+        assert not lark_parser().options.cache and not ast_parser()[0].options.cache
         print(decide(load_policy("aizu"), action="use", data=["name"], purpose="delivery").decision)
     """, env)
     assert out.stdout.strip() == "permit"

@@ -179,15 +179,20 @@ def test_a_service_that_flips_decisions_is_caught(campaign, monkeypatch):
     service's revision and decision_id): one that flips the consented decisions is caught."""
     import coopcheck.serve.answers as app
 
-    real = app.decision_json
+    real = app.Work.decide
+    swap = {b'"decision": "permit"': b'"decision": "deny"', b'"decision": "deny"': b'"decision": "permit"'}
 
-    def decision_json(d, lang="en", reasons=None):
-        out = real(d, lang, reasons)
-        if d.scenario.consent:
-            out["decision"] = "deny" if out["decision"] == "permit" else "permit"
+    def decide(self, items):
+        out = real(self, items)
+        for obj, answer in zip(items, out):
+            if isinstance(answer, app.Answered) and isinstance(obj, dict) and obj.get("consent") is True:
+                for was, now in swap.items():
+                    if was in answer.json:
+                        answer.json = answer.json.replace(was, now)
+                        break
         return out
 
-    monkeypatch.setattr(app, "decision_json", decision_json)
+    monkeypatch.setattr(app.Work, "decide", decide)
     report = _short(campaign, None, scenarios=300, service=True)
     assert report.routes["service"]["sent"] > 200, report.routes["service"]
     assert _signatures(report, "inconsistent", "service decided otherwise") > 5, report.text()

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 import warnings
 from pathlib import Path
 
@@ -131,6 +132,40 @@ def test_batch_in_order_bad_scenarios_get_the_clis_error_objects(client, cli):
     # a scenario's own `coop` names one co-op or all, never a list (as in the CLI and the API)
     assert [a.get("error", {}).get("code") for a in answers if isinstance(a, dict)] == [
         None, "E402", None, "E404", "E401", "E404", "E404", "E402"]
+
+
+def test_batches_from_templates_are_the_librarys_decisions_byte_for_byte(tmp_path):
+    """The service writes decisions from its decision tables and line templates: each answer
+    of a batch of golden scenarios over every co-op (some for all co-ops), asked cold and then
+    again warm, is the library's decision, written as the JSON response class writes it (the
+    stamps last), and the decision log keeps each one whole."""
+    from bench.service import scenarios
+
+    from coopcheck.serve.responses import JSON
+
+    batch = scenarios(300, 7)
+    batch[::25] = [{**sc, "coop": "all"} for sc in batch[::25]]
+    log = tmp_path / "decisions.log"
+    with client_for(ServeConfig(decision_log=str(log))) as c:
+        for _ in range(2):
+            r = c.post("/v1/decide", json=batch)
+            assert r.status_code == 200
+            answers = r.json()
+            assert r.content == JSON(answers).body  # the bytes json.dumps gives
+            for sent, got in zip(batch, answers):
+                if sent["coop"] == "all":
+                    try:
+                        want = [decision_json(decide(POLICIES[c], body_of(sent))) for c in sorted(POLICIES)]
+                    except CoopcheckError:  # a term one of the co-ops does not have
+                        assert set(got) == {"error"}
+                        continue
+                else:
+                    want = decision_json(decide(POLICIES[ALIASES.get(sent["coop"], sent["coop"])], body_of(sent)))
+                assert strip(got) == want
+    logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    decided = flat(answers)
+    assert len(logged) == 2 * len(decided)
+    assert [x["decision"] for x in logged[len(decided):]] == decided
 
 
 def test_single_bad_scenario_is_a_400_with_the_error_object(client):
@@ -354,13 +389,19 @@ def test_non_loopback_without_token_is_refused(cli, tmp_path):
     assert code == 2 and "no such policy file or folder" in err
 
 
-def test_internal_errors_fail_closed(client, monkeypatch):
+@pytest.mark.parametrize("broken_part", ["evaluator", "writer"])
+def test_internal_errors_fail_closed(client, monkeypatch, broken_part):
+    """An internal error — in the evaluator (deciding, or reading its tables) or in writing the
+    decision (from a template, or whole) — answers 500, never a decision."""
     from coopcheck.core.evaluator import Evaluator
+    from coopcheck.presentation.decision_json import DecisionWriter
 
-    def broken(self, scenario):
+    def broken(self, *args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Evaluator, "decide", broken)
+    names = ("decide", "table_cells") if broken_part == "evaluator" else ("table_line", "line_bytes")
+    for name in names:
+        monkeypatch.setattr(Evaluator if broken_part == "evaluator" else DecisionWriter, name, broken)
     r = client.post("/v1/decide", json=JOINT_USE)
     assert r.status_code == 500 and r.json()["error"]["code"] == "internal" and "decision" not in r.json()
     r = client.post("/v1/data/coopcheck/decide", json={"input": JOINT_USE})
@@ -685,3 +726,49 @@ def test_the_listening_socket_says_tcp_so_responses_are_not_held_back():
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_decision_ids_are_distinct_random_uuids():
+    from coopcheck.serve.answers import DecisionIds
+
+    ids = DecisionIds()
+    drawn = [ids.next() for _ in range(1000)] + [DecisionIds().next() for _ in range(50)]
+    assert len(set(drawn)) == len(drawn)
+    assert all(uuid.UUID(i).version == 4 and uuid.UUID(i).variant == uuid.RFC_4122 and str(uuid.UUID(i)) == i
+               for i in drawn)
+
+
+def test_large_batches_take_turns_and_small_requests_do_not_wait_for_them(monkeypatch):
+    """Requests of over BATCH_LANE scenarios are decided one at a time (one writer, one core's
+    worth of work); a request of one scenario is answered meanwhile."""
+    import threading as _threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from coopcheck.serve import answers
+    from coopcheck.serve.service import BATCH_LANE
+
+    inside, most, lock = [0], [0], _threading.Lock()
+    real = answers.Work.decide
+
+    def counting(self, items):
+        if not self.batch:
+            return real(self, items)
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.05)
+            return real(self, items)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(answers.Work, "decide", counting)
+    batch = [JOINT_USE] * (BATCH_LANE + 1)
+    with client_for(ServeConfig()) as c, ThreadPoolExecutor(4) as pool:
+        big = [pool.submit(c.post, "/v1/decide", json=batch) for _ in range(4)]
+        small = c.post("/v1/decide", json=JOINT_USE)
+        assert small.status_code == 200 and not all(f.done() for f in big)
+        results = [f.result() for f in big]
+    assert all(r.status_code == 200 and len(r.json()) == len(batch) for r in results)
+    assert most[0] == 1

@@ -6,6 +6,13 @@ policies: each answer in the contract of ``coopcheck check --json`` / ``explain 
 json``, stamped with the policy's ``revision`` and a ``decision_id`` and kept for the
 decision log; a bad scenario gets its error object in its place, the others are still
 answered.
+
+Decisions are written as ``coopcheck check --json`` writes them: by a
+:class:`~coopcheck.presentation.decision_json.DecisionWriter` (one per worker thread and
+language), from the decision tables and a line template when every cell the scenario needs is
+known (:meth:`~coopcheck.presentation.decision_json.DecisionWriter.table_line`), else from the
+decision; the same bytes ``json.dumps(decision_json(d))`` gives. The stamps are added to those
+bytes, and the decision log gets them as they are (its writer reads them back).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections import Counter
 from typing import Any
 
 from starlette.requests import Request
@@ -30,19 +38,43 @@ from coopcheck.presentation.decision_json import decision_json
 from coopcheck.presentation.explain_json import explanation_json
 from coopcheck.serve.requests import lang_and_coop, read_json, scenario_batch
 from coopcheck.serve.responses import JSON, ApiError, BadBody, error_object, input_error
-from coopcheck.serve.service import Service
+from coopcheck.serve.service import BATCH_LANE, Service
 from coopcheck.serve.store import Snapshot, coop_names, iso_time
+
+
+class DecisionIds:
+    """Random (version 4) UUIDs as text, their random bytes drawn many at a time: one
+    ``os.urandom`` call for the first 4 ids, then one per 256, instead of one per id (each
+    call gives up the interpreter lock, and a worker thread deciding a batch then waited for
+    it behind the event loop: ``uuid4`` per decision was half the service's time on batches
+    of 1 000)."""
+
+    FIRST, BATCH = 4, 256
+
+    def __init__(self):
+        self._raw = b""
+        self._at = 0
+
+    def next(self) -> str:
+        """A new decision id."""
+        if self._at >= len(self._raw):
+            self._raw, self._at = os.urandom(16 * (self.BATCH if self._raw else self.FIRST)), 0
+        at = self._at
+        self._at = at + 16
+        return str(uuid.UUID(bytes=self._raw[at:at + 16], version=4))
 
 
 class Work:
     """One request's decisions, made on a worker thread against one snapshot."""
 
     def __init__(self, svc: Service, snapshot: Snapshot, lang: str, default_coop: str | None, endpoint: str,
-                 caller: str | None, remote: str | None):
+                 caller: str | None, remote: str | None, batch: bool = False):
         self.svc, self.snapshot, self.lang, self.default_coop = svc, snapshot, lang, default_coop
+        self.batch = batch  # run in the batch lane (Service.run)
         self.endpoint, self.caller, self.remote = endpoint, caller, remote
         self.records: list[dict] = []
         self.now = time.time()
+        self.ids = DecisionIds()
 
     def policies_for(self, obj: Any):
         """The policies a scenario is for and its fields without ``coop`` (as the CLI reads a
@@ -63,17 +95,21 @@ class Work:
 
     def stamp(self, policy, decision, answer: dict, scenario_input: Any) -> dict:
         """Add ``revision`` and ``decision_id`` to an answer; keep its log record."""
-        decision_id = str(uuid.uuid4())
+        decision_id = self.ids.next()
         answer["revision"] = policy.revision
         answer["decision_id"] = decision_id
         self.svc.metrics.inc("coopcheck_decisions_total", coop=policy.id, effect=str(decision.decision))
         if self.svc.log is not None:
             logged = {k: answer[k] for k in _DECISION_KEYS if k in answer}
-            self.records.append({"decision_id": decision_id, "time": iso_time(time.time()), "endpoint": self.endpoint,
-                                 "policy": {"id": policy.id, "revision": policy.revision},
-                                 "caller": self.caller, "remote": self.remote, "input": scenario_input,
-                                 "decision": logged})
+            self._record(policy, decision_id, scenario_input, logged)
         return answer
+
+    def _record(self, policy, decision_id: str, scenario_input: Any, decision: dict | bytes) -> None:
+        """Keep a decision's log record (``decision``: its JSON object, or its JSON bytes)."""
+        self.records.append({"decision_id": decision_id, "time": iso_time(time.time()), "endpoint": self.endpoint,
+                             "policy": {"id": policy.id, "revision": policy.revision},
+                             "caller": self.caller, "remote": self.remote, "input": scenario_input,
+                             "decision": decision})
 
     def refused(self, err: CoopcheckError, line: int) -> dict:
         """The error object for scenario ``line`` (counted as an input error)."""
@@ -81,21 +117,50 @@ class Work:
         return error_object(err, line)
 
     def decide(self, items: list) -> list:
-        """Each scenario's decision (a list of them for ``coop: all``) or error object."""
+        """Each scenario's answer: its decision (:class:`Answered`: one, or a list of them for
+        ``coop: all``) or its error object (a dict)."""
         out = []
+        writer = self.svc.writer(self.lang, self.batch)
+        effects: Counter = Counter()
+        logging = self.svc.log is not None
+        resolved: dict = {}  # a scenario's `coop` (None: not given) -> (its policies, whether several)
         for line, obj in enumerate(items, 1):
             try:
-                policies, body = self.policies_for(obj)
-                decided = []
+                coop = obj.get("coop") if type(obj) is dict else 0
+                found = resolved.get(coop) if coop is None or type(coop) is str else None
+                if found is None:
+                    policies, _ = self.policies_for(obj)
+                    found = (policies, _all(obj, self.default_coop))
+                    if coop is None or type(coop) is str:
+                        resolved[coop] = found
+                policies, several = found
+                lines = []
                 for p in policies:
                     ev = p.evaluator
-                    d = ev.decide(ev.scenario(body))
-                    decided.append((p, d))
+                    quick = writer.table_line(ev, obj, True)  # (which reads no `coop`)
+                    if quick is None:
+                        d = ev.decide(ev.scenario({k: v for k, v in obj.items() if k != "coop"}))
+                        lines.append((p, writer.line_bytes(d), d.permitted))
+                    else:
+                        lines.append((p, *quick))
             except CoopcheckError as err:
                 out.append(self.refused(err, line))
                 continue
-            answers = [self.stamp(p, d, decision_json(d, self.lang), obj) for p, d in decided]
-            out.append(answers if _all(obj, self.default_coop) else answers[0])
+            stamped = []
+            first_id = None
+            for p, text, permitted in lines:
+                decision_id = self.ids.next()
+                first_id = first_id or decision_id
+                # a revision is hex digits (store.REVISION_DIGITS): its JSON is itself in quotes
+                answer = b"".join((text[:-1], b', "revision": "', p.revision.encode(), b'", "decision_id": "',
+                                   decision_id.encode(), b'"}'))
+                effects[p.id, "permit" if permitted else "deny"] += 1
+                if logging:
+                    self._record(p, decision_id, obj, answer)
+                stamped.append(answer)
+            out.append(Answered(b"[" + b", ".join(stamped) + b"]" if several else stamped[0], first_id, several))
+        for (coop, effect), n in effects.items():
+            self.svc.metrics.inc("coopcheck_decisions_total", n, coop=coop, effect=effect)
         return out
 
     def explain(self, items: list, show_all: bool) -> list:
@@ -142,6 +207,30 @@ class Work:
                 "revisions": {p.id: p.revision for p in chosen}, "rows": rows}
 
 
+class Answered:
+    """A scenario's decision as the service sends it: JSON bytes (an object, or a list of them
+    for several co-ops) and the ``decision_id`` an OPA-shaped answer names (the first's)."""
+
+    __slots__ = ("json", "decision_id", "several")
+
+    def __init__(self, json_bytes: bytes, decision_id: str, several: bool):
+        self.json, self.decision_id, self.several = json_bytes, decision_id, several
+
+
+def answers_body(out: list) -> bytes:
+    """A JSON array of answers: :class:`Answered` as their bytes, anything else (an error
+    object) as :class:`~coopcheck.serve.responses.JSON` writes it."""
+    render = JSON.render
+    return b"[" + b", ".join(a.json if a.__class__ is Answered else render(None, a) for a in out) + b"]"
+
+
+def answer_response(answer: Any) -> Response:
+    """One scenario's answer: 200 with its decision, 400 with its error object."""
+    if answer.__class__ is Answered:
+        return Response(answer.json, media_type=JSON.media_type)
+    return JSON(answer, status_code=400 if isinstance(answer, dict) and "error" in answer else 200)
+
+
 #: The decision contract's keys, as a decision log line keeps them.
 _DECISION_KEYS = ("coop", "decision", "basis", "obligations", "citations", "reasons", "would_permit_with_consent",
                   "items", "rules", "scenario", "revision", "decision_id")
@@ -156,11 +245,12 @@ def _all(obj: Any, default_coop: str | None) -> bool:
     return names is None or len(names) > 1
 
 
-def _work(request: Request, svc: Service, endpoint_name: str, lang: str, default_coop: str | None) -> Work:
+def _work(request: Request, svc: Service, endpoint_name: str, lang: str, default_coop: str | None,
+          scenarios: int = 1) -> Work:
     state = request.scope.get("state", {})
     client = request.client
     return Work(svc, svc.store.snapshot, lang, default_coop, endpoint_name, state.get("caller"),
-                client.host if client else None)
+                client.host if client else None, batch=scenarios > BATCH_LANE)
 
 
 async def decide_route(request: Request, svc: Service) -> Response:
@@ -182,11 +272,13 @@ async def _answer_body(request: Request, svc: Service, endpoint_name: str, answe
     lang, default_coop = lang_and_coop(request)
     body = await read_json(request, svc)
     items, single = scenario_batch(body, svc)
-    work = _work(request, svc, endpoint_name, lang, default_coop)
-    out = await svc.run(lambda: answer(work, items))
+    work = _work(request, svc, endpoint_name, lang, default_coop, len(items))
+    out = await svc.run(lambda: answer(work, items), work.batch, inline=single and endpoint_name == "/v1/decide")
     await svc.write_log(work.records)
     if single:
-        return JSON(out[0], status_code=400 if isinstance(out[0], dict) and "error" in out[0] else 200)
+        return answer_response(out[0])
+    if any(a.__class__ is Answered for a in out):
+        return Response(answers_body(out), media_type=JSON.media_type)
     return JSON(out)
 
 
@@ -195,8 +287,8 @@ async def compare_route(request: Request, svc: Service) -> Response:
     lang, _ = lang_and_coop(request)
     body = await read_json(request, svc)
     items, _single = scenario_batch(body, svc)
-    work = _work(request, svc, "/v1/compare", lang, None)
-    out = await svc.run(lambda: work.compare(items, request.query_params.get("coops")))
+    work = _work(request, svc, "/v1/compare", lang, None, len(items))
+    out = await svc.run(lambda: work.compare(items, request.query_params.get("coops")), work.batch)
     await svc.write_log(work.records)
     return JSON(out)
 
@@ -211,9 +303,9 @@ async def opa_route(request: Request, svc: Service) -> Response:
     if "input" not in body:
         raise BadBody(input_error(Code.E403, "missing field `input`", 'send {"input": {...a scenario...}}'))
     work = _work(request, svc, "/v1/data/coopcheck/decide", lang, default_coop)
-    out = (await svc.run(lambda: work.decide([body["input"]])))[0]
+    out = (await svc.run(lambda: work.decide([body["input"]]), inline=True))[0]
     await svc.write_log(work.records)
-    if isinstance(out, dict) and "error" in out:
+    if out.__class__ is not Answered:
         return JSON(out, status_code=400)
-    decision_id = out["decision_id"] if isinstance(out, dict) else str(uuid.uuid4())
-    return JSON({"result": out, "decision_id": decision_id})
+    return Response(b"".join((b'{"result": ', out.json, b', "decision_id": "', out.decision_id.encode(), b'"}')),
+                    media_type=JSON.media_type)

@@ -179,7 +179,7 @@ def config_from_args(args: argparse.Namespace):
     return ServeConfig(sources=sources, tokens=tokens, decision_log=args.decision_log, log_mask=tuple(args.log_mask),
                        log_drop=tuple(args.log_drop), log_max_bytes=args.log_max_bytes, log_backups=args.log_backups,
                        log_buffer=args.log_buffer, require_log=args.require_log, max_body=args.max_body,
-                       max_batch=args.max_batch, timeout=args.timeout, poll_interval=args.poll)
+                       max_batch=args.max_batch, timeout=args.timeout, poll_interval=args.poll, freeze_gc=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -196,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
         from coopcheck.serve.app import create_app, health
+        from coopcheck.serve.service import freeze_loaded
 
         app = create_app(config)
         sock = _listen(args.host, args.port)
@@ -203,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"coopcheck serve: error: {err}", file=sys.stderr)
         return 2
     service = app.state.service
+    freeze_loaded()  # this process serves: the policies just loaded stay out of full collections
     code, body = health(service)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host

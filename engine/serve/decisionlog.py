@@ -1,6 +1,7 @@
 """The decision log: one JSON line per decision, written off the request path.
 
-A request hands its records to :meth:`DecisionLog.submit`, which only puts them in a bounded
+A request hands its records to :meth:`DecisionLog.submit` (a record's ``decision`` may be its
+JSON text as bytes, as the service wrote it: the writer reads it back), which only puts them in a bounded
 buffer (a :class:`queue.Queue`); a writer thread takes everything waiting, writes it in one
 go, flushes, and reports back. So writing never slows a decision, and many requests share one
 write. When the buffer is full the records are dropped and counted. When a write fails (a full
@@ -191,6 +192,8 @@ class DecisionLog:
         for records, _ in batch:
             for r in records:
                 try:
+                    if isinstance(r.get("decision"), bytes):  # handed as its JSON text: read it back
+                        r = {**r, "decision": json.loads(r["decision"])}
                     lines.append(self._encode(self._redact(r)))
                 except (TypeError, ValueError) as err:  # a record that is not JSON: a bug, logged, not fatal
                     lines.append(self._encode({"decision_id": r.get("decision_id"), "log_error": str(err)}))

@@ -430,10 +430,15 @@ def index_rules(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, 
     bars: dict = defaultdict(list)
     notices: dict = defaultdict(list)
     honoured: dict = {}
-    for rule in rules:
+    key = lambda r: (r.module, r.line)  # noqa: E731 - stable order, independent of file order
+    # rules taken in that order (a stable sort: rules of one line keep theirs), so every index
+    # entry lists its rules in it as it is built
+    for rule in rules:  # in the ruleset's order, as before
         if rule.kind == RuleKind.HONOUR:
             for exc in rule.conditions:
                 honoured.setdefault(exc, []).append(rule)
+    for rule in sorted(rules, key=key):
+        if rule.kind == RuleKind.HONOUR:
             continue
         target = grants if rule.kind == RuleKind.GRANT else bars if rule.is_bar else notices
         for action in rule.actions:
@@ -462,12 +467,11 @@ def index_rules(coop, vocab: Vocabulary, rules: tuple[CompiledRule, ...], meta, 
                 distinct[id(purposes)] = purposes
         if distinct:
             declared[(subject, item)] = frozenset().union(*distinct.values())
-    key = lambda r: (r.module, r.line)  # noqa: E731 - stable order, independent of file order
     return Ruleset(
         coop=coop, vocabulary=vocab, rules=rules, meta=meta,
-        grant_index=FrozenMap({k: tuple(sorted(v, key=key)) for k, v in grants.items()}),
-        bar_index=FrozenMap({k: tuple(sorted(v, key=key)) for k, v in bars.items()}),
-        notice_index=FrozenMap({k: tuple(sorted(v, key=key)) for k, v in notices.items()}),
+        grant_index=FrozenMap({k: tuple(v) for k, v in grants.items()}),
+        bar_index=FrozenMap({k: tuple(v) for k, v in bars.items()}),
+        notice_index=FrozenMap({k: tuple(v) for k, v in notices.items()}),
         honoured=FrozenMap({k: tuple(v) for k, v in honoured.items()}),
         declared=FrozenMap(declared),
         files=files,

@@ -68,7 +68,8 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-batch", type=int, default=1000, metavar="N",
                    help="most scenarios in one request (default: 1000)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                   help="time limit to decide one request (default: 10)")
+                   help="time limit to decide one request of several scenarios (default: 10; one "
+                        "scenario's decision is bounded by the input limits and answered at once)")
     p.add_argument("--poll", type=float, default=1.0, metavar="SECONDS",
                    help="how often policy files are checked for changes (default: 1)")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info",

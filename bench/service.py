@@ -31,9 +31,10 @@ the due time, so queueing behind a slow service counts. Reported: p50/p99, the r
 whether it kept up (at least :data:`KEPT_UP` of the rate).
 
 **The load generator** freezes its own heap out of its cycle collector while it sends
-(:func:`quiet_collector`): in a full ``python -m bench`` run that heap holds the earlier
-sections' data, and one full collection of it held every request for about 170 ms, which the
-open loop counted as latency of the service and of the floor alike.
+(:func:`bench.timing.frozen_heap`, as the in-process timings do): in a full ``python -m bench``
+run that heap holds the earlier sections' data, and one full collection of it held every
+request for about 170 ms, which the open loop counted as latency of the service and of the
+floor alike.
 
 **Server CPU**: the service runs one worker process; its CPU time (``/proc/PID/stat``, every
 thread) over each timed run's wall time says how many cores it used.
@@ -52,8 +53,6 @@ had decided before that stream, so both sides have the same tables.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import queue
@@ -72,6 +71,7 @@ import coopcheck
 from . import bare_asgi, golden
 from .engines import ROOT, copier, release
 from .measure import Disagreement
+from .timing import frozen_heap
 
 #: Scenarios in one request of the batched stream: the service's most (``--max-batch``,
 #: ``coopcheck.serve.service.MAX_BATCH``).
@@ -224,20 +224,6 @@ def cpu_seconds(pid: int) -> float | None:
 
 # ---- the load generator -----------------------------------------------------------------------
 
-@contextlib.contextmanager
-def quiet_collector():
-    """While a timed run sends: this process's heap (the benchmark's earlier sections, the
-    compiled policies of the 10 000-grant runs, …) frozen out of its cycle collector, so a full
-    collection here — hundreds of milliseconds on that heap — never holds a request back and
-    counts as the service's latency. Restored after."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def _client(url: str):
     import httpx
 
@@ -274,7 +260,7 @@ def drive(url: str, bodies: Sequence[bytes], threads: int, path: str = "/v1/deci
             warm = [pool.submit(_connect, local, url, clients, lock) for _ in range(threads)]
             for f in warm:
                 f.result()
-            with quiet_collector():
+            with frozen_heap():
                 cpu0 = server.cpu_seconds() if server is not None else None
                 start = time.perf_counter()
                 out = list(pool.map(one, bodies))
@@ -324,7 +310,7 @@ def steady(url: str, bodies: Sequence[bytes], rate: float, threads: int = 16, pa
     try:
         for c in clients:  # connected before the clock starts
             c.get("/health")
-        with ThreadPoolExecutor(threads) as pool, quiet_collector():
+        with ThreadPoolExecutor(threads) as pool, frozen_heap():
             cpu0 = server.cpu_seconds() if server is not None else None
             t0 = time.perf_counter() + 0.05
             for f in [pool.submit(work, c) for c in clients]:

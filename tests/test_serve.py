@@ -772,3 +772,19 @@ def test_large_batches_take_turns_and_small_requests_do_not_wait_for_them(monkey
         results = [f.result() for f in big]
     assert all(r.status_code == 200 and len(r.json()) == len(batch) for r in results)
     assert most[0] == 1
+
+
+def test_the_service_holds_two_decision_writers_a_language_whatever_the_threads():
+    """A writer's caches grow with the distinct scenarios it has written (tens of MB over
+    millions): the service keeps one for the event loop and one its worker threads share, per
+    language, however many threads answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = create_app(ServeConfig())
+    svc = app.state.service
+    with TestClient(app) as c, ThreadPoolExecutor(6) as pool:
+        bodies = [(lang, JOINT_USE if n % 2 else [JOINT_USE, DENIED] * (n % 5 + 1))
+                  for n in range(40) for lang in ("en", "ja")]
+        answers = list(pool.map(lambda b: c.post(f"/v1/decide?lang={b[0]}", json=b[1]), bodies))
+    assert all(r.status_code == 200 for r in answers)
+    assert set(svc._loop_writers) == {"en", "ja"} and set(svc._shared_writers) == {"en", "ja"}

@@ -68,9 +68,10 @@ class Work:
     """One request's decisions, made on a worker thread against one snapshot."""
 
     def __init__(self, svc: Service, snapshot: Snapshot, lang: str, default_coop: str | None, endpoint: str,
-                 caller: str | None, remote: str | None, batch: bool = False):
+                 caller: str | None, remote: str | None, batch: bool = False, inline: bool = False):
         self.svc, self.snapshot, self.lang, self.default_coop = svc, snapshot, lang, default_coop
         self.batch = batch  # run in the batch lane (Service.run)
+        self.inline = inline  # run on the event loop (Service.run)
         self.endpoint, self.caller, self.remote = endpoint, caller, remote
         self.records: list[dict] = []
         self.now = time.time()
@@ -119,8 +120,12 @@ class Work:
     def decide(self, items: list) -> list:
         """Each scenario's answer: its decision (:class:`Answered`: one, or a list of them for
         ``coop: all``) or its error object (a dict)."""
+        writer, held = self.svc.writer(self.lang, self.inline)
+        with held:
+            return self._decide(items, writer)
+
+    def _decide(self, items: list, writer) -> list:
         out = []
-        writer = self.svc.writer(self.lang, self.batch)
         effects: Counter = Counter()
         logging = self.svc.log is not None
         resolved: dict = {}  # a scenario's `coop` (None: not given) -> (its policies, whether several)
@@ -246,11 +251,11 @@ def _all(obj: Any, default_coop: str | None) -> bool:
 
 
 def _work(request: Request, svc: Service, endpoint_name: str, lang: str, default_coop: str | None,
-          scenarios: int = 1) -> Work:
+          scenarios: int = 1, inline: bool = False) -> Work:
     state = request.scope.get("state", {})
     client = request.client
     return Work(svc, svc.store.snapshot, lang, default_coop, endpoint_name, state.get("caller"),
-                client.host if client else None, batch=scenarios > BATCH_LANE)
+                client.host if client else None, batch=scenarios > BATCH_LANE, inline=inline)
 
 
 async def decide_route(request: Request, svc: Service) -> Response:
@@ -272,8 +277,9 @@ async def _answer_body(request: Request, svc: Service, endpoint_name: str, answe
     lang, default_coop = lang_and_coop(request)
     body = await read_json(request, svc)
     items, single = scenario_batch(body, svc)
-    work = _work(request, svc, endpoint_name, lang, default_coop, len(items))
-    out = await svc.run(lambda: answer(work, items), work.batch, inline=single and endpoint_name == "/v1/decide")
+    work = _work(request, svc, endpoint_name, lang, default_coop, len(items),
+                 inline=single and endpoint_name == "/v1/decide")
+    out = await svc.run(lambda: answer(work, items), work.batch, inline=work.inline)
     await svc.write_log(work.records)
     if single:
         return answer_response(out[0])
@@ -302,7 +308,7 @@ async def opa_route(request: Request, svc: Service) -> Response:
                                    'send {"input": {...a scenario...}}'))
     if "input" not in body:
         raise BadBody(input_error(Code.E403, "missing field `input`", 'send {"input": {...a scenario...}}'))
-    work = _work(request, svc, "/v1/data/coopcheck/decide", lang, default_coop)
+    work = _work(request, svc, "/v1/data/coopcheck/decide", lang, default_coop, inline=True)
     out = (await svc.run(lambda: work.decide([body["input"]]), inline=True))[0]
     await svc.write_log(work.records)
     if out.__class__ is not Answered:

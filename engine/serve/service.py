@@ -10,6 +10,7 @@ at once, each request under the time limit).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import hmac
@@ -88,12 +89,15 @@ class Service:
                 on_failed=lambda n: m.inc("coopcheck_decision_log_write_failures_total", n),
                 on_dropped=lambda n: m.inc("coopcheck_decision_log_dropped_total", n))
         self.limiter = anyio.CapacityLimiter(max(2, 2 * (os.cpu_count() or 1)))
-        # large requests take turns: Python decides on one core at a time whatever the threads,
-        # and one batch at a time keeps one writer's templates warm (4 batches at once ran at
-        # 18-23k decisions/s, one at a time at 30-37k: tests in the commit that made this)
+        # large requests take turns: Python decides on one core at a time whatever the threads
+        # (4 batches at once ran at 18-23k decisions/s, one at a time at 30-37k)
         self.batch_limiter = anyio.CapacityLimiter(1)
-        self._writers = threading.local()  # each worker thread's DecisionWriter per language
-        self._batch_writers: dict[str, DecisionWriter] = {}  # used only under batch_limiter
+        # the DecisionWriters, per language: the event loop's (one-scenario requests), and one
+        # that worker threads share, one request at a time (a writer's caches fill to some 50 MB
+        # on millions of distinct scenarios: two a language bound what the service holds)
+        self._loop_writers: dict[str, DecisionWriter] = {}
+        self._shared_writers: dict[str, tuple[DecisionWriter, threading.Lock]] = {}
+        self._writers_lock = threading.Lock()
         self._thread_kwargs = _run_in_thread_kwargs()
         # tokens are compared as SHA-256 digests: equal lengths, so not even a token's length shows
         self.tokens = [(hashlib.sha256(t.encode("utf-8")).digest(), name) for t, name in config.tokens.items()]
@@ -116,23 +120,20 @@ class Service:
         if self.log is not None:
             self.log.close()
 
-    def writer(self, lang: str, batch: bool = False) -> DecisionWriter:
-        """A :class:`DecisionWriter` in ``lang`` (a writer keeps templates and is never used by
-        two threads at once): the batch lane's (``batch``: only ever used under
-        :attr:`batch_limiter`), else this thread's (the worker threads live as long as the
-        service, and so do theirs)."""
-        if batch:
-            found = self._batch_writers.get(lang)
+    def writer(self, lang: str, on_loop: bool = False) -> tuple[DecisionWriter, Any]:
+        """A :class:`DecisionWriter` in ``lang`` and the context to hold while using it (a writer
+        keeps templates and is never used by two threads at once): the event loop's (``on_loop``:
+        used on that thread alone, no lock), else the one the worker threads share, with its lock."""
+        if on_loop:
+            found = self._loop_writers.get(lang)
             if found is None:
-                found = self._batch_writers[lang] = DecisionWriter(lang)
-            return found
-        writers = getattr(self._writers, "by_lang", None)
-        if writers is None:
-            writers = self._writers.by_lang = {}
-        found = writers.get(lang)
-        if found is None:
-            found = writers[lang] = DecisionWriter(lang)
-        return found
+                found = self._loop_writers[lang] = DecisionWriter(lang)
+            return found, contextlib.nullcontext()
+        with self._writers_lock:
+            shared = self._shared_writers.get(lang)
+            if shared is None:
+                shared = self._shared_writers[lang] = (DecisionWriter(lang), threading.Lock())
+        return shared
 
     # ---- authentication --------------------------------------------------------------------
     def caller(self, authorization: str | None) -> tuple[bool, str | None]:

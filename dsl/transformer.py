@@ -75,11 +75,17 @@ class ToAst:
 
     def transform(self, tree: Tree):
         """The AST built from Lark's parse tree ``tree``."""
-        children = [self.transform(c) if isinstance(c, Tree) else c for c in tree.children]
-        method = self._methods.get(tree.data)
+        return self.node(tree.data, tree.meta, [self.transform(c) if isinstance(c, Tree) else c
+                                                for c in tree.children])
+
+    def node(self, rule: str, meta, children: list):
+        """The node of grammar rule ``rule`` from its positions (``meta``: ``empty``, ``line``,
+        ``column``, ``end_line``, ``end_column``) and its built children, by the method named
+        after the rule (or :meth:`__default__`). Both ways of building a file's AST call this."""
+        method = self._methods.get(rule)
         if method is None:
-            method = self._methods[tree.data] = self._method(tree.data)
-        return method(tree.meta, children)
+            method = self._methods[rule] = self._method(rule)
+        return method(meta, children)
 
     def _method(self, rule: str):
         """The method that builds the node of grammar rule ``rule``."""
@@ -428,11 +434,7 @@ class InlineAst:
                 built.end_line, built.end_column = child.end_line, child.end_column
                 if child.type not in dropped:
                     kept.append(child)
-        ast_of = self._local.ast
-        method = ast_of._methods.get(rule)
-        if method is None:
-            method = ast_of._methods[rule] = ast_of._method(rule)
-        built.value = method(built, kept)
+        built.value = self._local.ast.node(rule, built, kept)
         return built
 
 

@@ -8,8 +8,8 @@ decision log; a bad scenario gets its error object in its place, the others are 
 answered.
 
 Decisions are written as ``coopcheck check --json`` writes them: by a
-:class:`~coopcheck.presentation.decision_json.DecisionWriter` (one per worker thread and
-language), from the decision tables and a line template when every cell the scenario needs is
+:class:`~coopcheck.presentation.decision_json.DecisionWriter` (two a language: the event
+loop's, and one the worker threads take in turn: :meth:`Service.writer`), from the decision tables and a line template when every cell the scenario needs is
 known (:meth:`~coopcheck.presentation.decision_json.DecisionWriter.table_line`), else from the
 decision; the same bytes ``json.dumps(decision_json(d))`` gives. The stamps are added to those
 bytes, and the decision log gets them as they are (its writer reads them back).
@@ -163,7 +163,7 @@ class Work:
                 if logging:
                     self._record(p, decision_id, obj, answer)
                 stamped.append(answer)
-            out.append(Answered(b"[" + b", ".join(stamped) + b"]" if several else stamped[0], first_id, several))
+            out.append(Answered(b"[" + b", ".join(stamped) + b"]" if several else stamped[0], first_id))
         for (coop, effect), n in effects.items():
             self.svc.metrics.inc("coopcheck_decisions_total", n, coop=coop, effect=effect)
         return out
@@ -216,10 +216,10 @@ class Answered:
     """A scenario's decision as the service sends it: JSON bytes (an object, or a list of them
     for several co-ops) and the ``decision_id`` an OPA-shaped answer names (the first's)."""
 
-    __slots__ = ("json", "decision_id", "several")
+    __slots__ = ("json", "decision_id")
 
-    def __init__(self, json_bytes: bytes, decision_id: str, several: bool):
-        self.json, self.decision_id, self.several = json_bytes, decision_id, several
+    def __init__(self, json_bytes: bytes, decision_id: str):
+        self.json, self.decision_id = json_bytes, decision_id
 
 
 def answers_body(out: list) -> bytes:
@@ -261,7 +261,7 @@ def _work(request: Request, svc: Service, endpoint_name: str, lang: str, default
 async def decide_route(request: Request, svc: Service) -> Response:
     """``POST /v1/decide``: each scenario's decision (one object for one scenario, 400 when it
     is refused; a list for an array)."""
-    return await _answer_body(request, svc, "/v1/decide", lambda work, items: work.decide(items))
+    return await _answer_body(request, svc, "/v1/decide", lambda work, items: work.decide(items), inline_one=True)
 
 
 async def explain_route(request: Request, svc: Service) -> Response:
@@ -270,15 +270,15 @@ async def explain_route(request: Request, svc: Service) -> Response:
     return await _answer_body(request, svc, "/v1/explain", lambda work, items: work.explain(items, show_all))
 
 
-async def _answer_body(request: Request, svc: Service, endpoint_name: str, answer) -> Response:
+async def _answer_body(request: Request, svc: Service, endpoint_name: str, answer,
+                       inline_one: bool = False) -> Response:
     """Read a body of one scenario or an array, answer it with ``answer(work, items)`` in a
     worker thread, log the decisions, and respond: one object for one scenario (400 when it is
     refused), a list for an array."""
     lang, default_coop = lang_and_coop(request)
     body = await read_json(request, svc)
     items, single = scenario_batch(body, svc)
-    work = _work(request, svc, endpoint_name, lang, default_coop, len(items),
-                 inline=single and endpoint_name == "/v1/decide")
+    work = _work(request, svc, endpoint_name, lang, default_coop, len(items), inline=single and inline_one)
     out = await svc.run(lambda: answer(work, items), work.batch, inline=work.inline)
     await svc.write_log(work.records)
     if single:

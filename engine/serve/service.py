@@ -3,8 +3,10 @@
 :class:`ServeConfig` is what ``coopcheck serve`` serves and how (its default limits:
 :data:`MAX_BODY`, :data:`MAX_BATCH`, :data:`TIMEOUT`, :data:`BODY_TIMEOUT`). :class:`Service`
 is the state every route shares: the policies, metrics and decision log, the bearer tokens
-(compared in constant time), and the worker threads decisions run on (at most ``2 × CPUs``
-at once, each request under the time limit).
+(compared in constant time), the decision writers, and where decisions run (:meth:`Service.run`):
+one scenario's decision on the event loop, anything larger on a worker thread (at most
+``2 × CPUs`` at once, requests of over :data:`BATCH_LANE` scenarios one at a time), each
+under the time limit.
 """
 
 from __future__ import annotations
@@ -106,7 +108,6 @@ class Service:
         self.metrics.inc("coopcheck_policy_reloads_total", result="ok" if ok else "failed")
         if ok and self.config.freeze_gc:
             freeze_loaded()  # the policy replaced may hold cycles: collect it, keep the new one out
-
 
     def start(self) -> None:
         """Start polling the policy files and the decision-log writer."""

@@ -745,3 +745,17 @@ def test_invalid_json_message_reads_once(capsys):
         sys.stdin = old
     out = capsys.readouterr().out
     assert code == 2 and "E406" in out and "starting at column" in out and "at at" not in out
+
+
+def test_data_given_again_adds_items_and_a_one_value_flag_given_twice_is_refused(cli):
+    """`--data` given twice decides both items (it used to keep only the last: a permit for
+    the second item alone, the first dropped without a word); `--recipient`, `--purpose`,
+    `--action`, `--coop` … given twice are refused with exit 2, never decided on one of them."""
+    base = ("check", "--coop", "ibaraki", "--action", "share", "--recipient", "contractor", "--purpose", "delivery",
+            "--format", "json")
+    code, out, _ = cli(*base, "--data", "氏名", "--data", "phone,address")
+    assert code == 0 and json.loads(out)["scenario"]["data"] == ["name", "phone", "address"]
+    for flag, value in (("--recipient", "jccu"), ("--purpose", "marketing"), ("--action", "use"),
+                        ("--coop", "aizu")):
+        code, out, err = cli(*base, "--data", "name", flag, value)
+        assert code == 2 and out == "" and f"{flag} is given twice" in err

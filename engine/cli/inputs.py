@@ -30,21 +30,34 @@ from coopcheck.core.vocabulary import Vocabulary, quote
 REQUIRED_FLAGS = ("coop", "action", "data", "purpose")
 
 
+class _Once(argparse.Action):
+    """A flag that holds one value: given twice, the command is refused (exit 2) rather than
+    the first value dropped without a word (``--recipient jccu --recipient contractor``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} is given twice; a scenario has one "
+                         f"{self.dest} (several data items go in one --data, or in --data given again)")
+        setattr(namespace, self.dest, values)
+
+
 def add_scenario_fields(p: argparse.ArgumentParser) -> None:
-    """Add one flag per scenario field but ``coop`` (``--action`` … ``--exception``)."""
-    p.add_argument("--action", help="use | collect | share | publish")
-    p.add_argument("--data", help="data items, comma-separated (id, label or alias)")
-    p.add_argument("--recipient", help="who receives the data (required for share)")
-    p.add_argument("--purpose", help="the purpose of the use")
-    p.add_argument("--subject", help="whose data it is (default: member)")
+    """Add one flag per scenario field but ``coop`` (``--action`` … ``--exception``). A
+    one-value flag given twice is refused; ``--data`` may be given again, each adding items."""
+    p.add_argument("--action", action=_Once, help="use | collect | share | publish")
+    p.add_argument("--data", action="append",
+                   help="data items, comma-separated (id, label or alias); may be given again")
+    p.add_argument("--recipient", action=_Once, help="who receives the data (required for share)")
+    p.add_argument("--purpose", action=_Once, help="the purpose of the use")
+    p.add_argument("--subject", action=_Once, help="whose data it is (default: member)")
     p.add_argument("--consent", action="store_true", help="the data subject has consented")
-    p.add_argument("--exception", help="a legal exception claimed (by_law, protect_life, …)")
+    p.add_argument("--exception", action=_Once, help="a legal exception claimed (by_law, protect_life, …)")
 
 
 def add_scenario_arguments(p: argparse.ArgumentParser) -> None:
     """Add ``--coop``, the scenario flags (:func:`add_scenario_fields`), ``--json``, ``--format``,
     ``--lang`` and ``--fail-on-deny``."""
-    p.add_argument("--coop", help="policy id (aizu, ibaraki, …), a co-op's name, or `all`")
+    p.add_argument("--coop", action=_Once, help="policy id (aizu, ibaraki, …), a co-op's name, or `all`")
     add_scenario_fields(p)
     p.add_argument("--json", metavar="FILE", help="read scenarios as JSON from FILE, or `-` for stdin")
     p.add_argument("--format", choices=("text", "json"), default=None,
@@ -117,8 +130,9 @@ def flags_scenario(args: argparse.Namespace, vocab: Vocabulary | None = None) ->
     deciding policy's ``vocab``, data items whose words contain ``and`` are kept whole where
     only the whole names an item (``--data "research and development data"``)."""
     data = {"action": args.action, "purpose": args.purpose, "consent": args.consent}
-    if args.data is not None:
-        data["data"] = split_names(args.data, names=None if vocab is None else vocab.names_item)
+    if args.data is not None:  # each --data given, in order
+        names = None if vocab is None else vocab.names_item
+        data["data"] = [item for given in args.data for item in split_names(given, names=names)]
     for name in ("recipient", "subject", "exception"):
         value = getattr(args, name)
         if value is not None:
